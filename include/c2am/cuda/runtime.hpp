@@ -1,0 +1,34 @@
+#pragma once
+// CUDA device queries. Safe to call in every build: a build without CUDA, a
+// machine without a driver or without a GPU all answer "not available" with
+// the reason, never crash.
+
+#include <cstddef>
+#include <string>
+
+namespace c2am::cuda {
+
+struct Availability {
+  bool available = false;
+  int device_count = 0;
+  std::string reason;  // why not available; empty when available
+};
+
+// Whether this build has CUDA support compiled in.
+bool compiled();
+// Probes the driver once (cached) and reports.
+const Availability& availability();
+inline bool available() { return availability().available; }
+
+struct MemoryInfo {
+  std::size_t free_bytes = 0;
+  std::size_t total_bytes = 0;
+};
+// Free and total memory of GPU `device`; throws c2am::Error without CUDA.
+MemoryInfo memory_info(int device = 0);
+// Waits for all work the library queued on `device`.
+void synchronize(int device = 0);
+// Name of GPU `device` ("NVIDIA H100 80GB HBM3").
+std::string device_name(int device = 0);
+
+}  // namespace c2am::cuda

@@ -1,0 +1,35 @@
+// Stand-ins for the CUDA entry points in a build without CUDA: queries say
+// "not available" and anything that needs a GPU throws, naming the reason.
+
+#include "backend/cuda_backend.hpp"
+#include "c2am/core/error.hpp"
+#include "c2am/cuda/runtime.hpp"
+
+namespace c2am::cuda {
+
+namespace {
+[[noreturn]] void no_cuda(const char* what) {
+  throw Error(std::string(what) + ": this build of c2am has no CUDA support (configure with -DC2AM_CUDA=ON on a "
+              "machine with the CUDA toolkit and cuDNN)");
+}
+}  // namespace
+
+bool compiled() { return false; }
+
+const Availability& availability() {
+  static const Availability none{false, 0, "this build of c2am has no CUDA support"};
+  return none;
+}
+
+MemoryInfo memory_info(int) { no_cuda("cuda::memory_info"); }
+void synchronize(int) { no_cuda("cuda::synchronize"); }
+std::string device_name(int) { no_cuda("cuda::device_name"); }
+
+namespace detail {
+void* allocate(std::size_t, int) { no_cuda("cuda allocate"); }
+void deallocate(void*, int) noexcept {}
+void copy_bytes(void*, Device, const void*, Device, std::size_t) { no_cuda("cuda copy"); }
+void fill(void*, DType, std::int64_t, double, int) { no_cuda("cuda fill"); }
+}  // namespace detail
+
+}  // namespace c2am::cuda

@@ -1,0 +1,87 @@
+// The one translation unit that includes Eigen: dense matrix products.
+// Eigen parallelizes large products with OpenMP by itself.
+
+#include <Eigen/Core>
+
+#include "cpu/dispatch.hpp"
+#include "cpu/kernels.hpp"
+
+namespace c2am::cpu {
+
+template <typename T>
+void gemm(bool trans_a, bool trans_b, std::int64_t m, std::int64_t n, std::int64_t k, T alpha, const T* a,
+          std::int64_t lda, const T* b, std::int64_t ldb, T beta, T* c, std::int64_t ldc) {
+  using Matrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  using Stride = Eigen::OuterStride<>;
+  Eigen::Map<Matrix, 0, Stride> C(c, m, n, Stride(ldc));
+  if (m == 0 || n == 0) return;
+  if (k == 0) {
+    if (beta == T(0)) C.setZero(); else C *= beta;
+    return;
+  }
+  Eigen::Map<const Matrix, 0, Stride> A(a, trans_a ? k : m, trans_a ? m : k, Stride(lda));
+  Eigen::Map<const Matrix, 0, Stride> B(b, trans_b ? n : k, trans_b ? k : n, Stride(ldb));
+  // beta == 0 must not read C: it may hold garbage (or NaN) by design.
+  auto assign = [&](const auto& product) {
+    if (beta == T(0)) {
+      C.noalias() = alpha * product;
+    } else {
+      if (beta != T(1)) C *= beta;
+      C.noalias() += alpha * product;
+    }
+  };
+  if (!trans_a && !trans_b) assign(A * B);
+  else if (trans_a && !trans_b) assign(A.transpose() * B);
+  else if (!trans_a && trans_b) assign(A * B.transpose());
+  else assign(A.transpose() * B.transpose());
+}
+
+template void gemm<float>(bool, bool, std::int64_t, std::int64_t, std::int64_t, float, const float*, std::int64_t,
+                          const float*, std::int64_t, float, float*, std::int64_t);
+template void gemm<double>(bool, bool, std::int64_t, std::int64_t, std::int64_t, double, const double*, std::int64_t,
+                           const double*, std::int64_t, double, double*, std::int64_t);
+
+namespace {
+
+// How one [rows, cols] matrix slice of a 3-D tensor is laid out: row-major
+// with leading dimension `ld`, or transposed (column-major) with `ld`.
+struct MatrixLayout {
+  bool transposed;
+  std::int64_t ld;
+};
+
+bool layout_of(const Tensor& t, MatrixLayout& layout) {
+  const auto& s = t.strides();
+  const std::int64_t rows = t.shape()[1], cols = t.shape()[2];
+  if (s[2] == 1 && s[1] >= std::max<std::int64_t>(cols, 1)) {
+    layout = {false, s[1]};
+    return true;
+  }
+  if (s[1] == 1 && s[2] >= std::max<std::int64_t>(rows, 1)) {
+    layout = {true, s[2]};
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+Tensor batched_matmul(const Tensor& a_in, const Tensor& b_in) {
+  MatrixLayout la{}, lb{};
+  const Tensor a = layout_of(a_in, la) ? a_in : a_in.contiguous();
+  const Tensor b = layout_of(b_in, lb) ? b_in : b_in.contiguous();
+  layout_of(a, la);
+  layout_of(b, lb);
+  const std::int64_t batch = a.shape()[0], m = a.shape()[1], k = a.shape()[2], n = b.shape()[2];
+  Tensor out = empty({batch, m, n}, a.options());
+  dispatch_floating(a.dtype(), "matmul", [&](auto tag) {
+    using T = decltype(tag);
+    for (std::int64_t i = 0; i < batch; ++i) {
+      gemm<T>(la.transposed, lb.transposed, m, n, k, T(1), a.data<T>() + i * a.strides()[0], la.ld,
+              b.data<T>() + i * b.strides()[0], lb.ld, T(0), out.data<T>() + i * m * n, n);
+    }
+  });
+  return out;
+}
+
+}  // namespace c2am::cpu

@@ -1,0 +1,52 @@
+#include "c2am/ops/linalg.hpp"
+
+#include "c2am/autograd/node.hpp"
+#include "cpu/kernels.hpp"
+#include "ops/op_checks.hpp"
+
+namespace c2am {
+
+namespace {
+
+class MatmulBackward : public autograd::Node {
+ public:
+  MatmulBackward(const Tensor& a, const Tensor& b) : a_(a), b_(b) {}
+  std::vector<Tensor> apply(const Tensor& grad) override {
+    Tensor ga, gb;
+    if (edges[0]) ga = matmul(grad, b_.get(name()).transpose(-1, -2));
+    if (edges[1]) gb = matmul(a_.get(name()).transpose(-1, -2), grad);
+    return {ga, gb};
+  }
+  const char* name() const override { return "MatmulBackward"; }
+  void release() override {
+    a_.release();
+    b_.release();
+  }
+
+ private:
+  autograd::SavedTensor a_, b_;
+};
+
+}  // namespace
+
+Tensor matmul(const Tensor& a, const Tensor& b) {
+  ops::require_compatible("matmul", {&a, &b});
+  check((a.dim() == 2 && b.dim() == 2) || (a.dim() == 3 && b.dim() == 3), "matmul",
+        "expects two matrices or two batches of matrices, got ", a.describe(), " and ", b.describe());
+  const bool batched = a.dim() == 3;
+  check(a.shape()[a.dim() - 1] == b.shape()[b.dim() - 2] && (!batched || a.shape()[0] == b.shape()[0]), "matmul",
+        "shapes do not multiply: ", a.describe(), " and ", b.describe());
+  ops::runs_on_cpu("matmul", a);
+  Tensor out;
+  if (batched) {
+    out = cpu::batched_matmul(a.detach(), b.detach());
+  } else {
+    // A leading size-1 batch as a stride-0 view keeps transposed layouts free.
+    const Tensor a3 = a.detach().expand({1, a.shape()[0], a.shape()[1]});
+    const Tensor b3 = b.detach().expand({1, b.shape()[0], b.shape()[1]});
+    out = cpu::batched_matmul(a3, b3).reshape({a.shape()[0], b.shape()[1]});
+  }
+  return autograd::record<MatmulBackward>(out, {a, b}, a, b);
+}
+
+}  // namespace c2am

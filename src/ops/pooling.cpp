@@ -1,0 +1,88 @@
+#include "c2am/ops/pooling.hpp"
+
+#include "c2am/autograd/node.hpp"
+#include "cpu/kernels.hpp"
+#include "ops/op_checks.hpp"
+
+namespace c2am {
+
+namespace {
+
+void check_pool(const char* op, const Tensor& x, const Pool2dParams& p) {
+  ops::require_compatible(op, {&x});
+  ops::require_rank(op, x, 4, "input");
+  check(p.kernel_h >= 1 && p.kernel_w >= 1 && p.stride_h >= 1 && p.stride_w >= 1, op, "kernel and stride must be >= 1");
+  check(p.pad_h >= 0 && p.pad_w >= 0 && 2 * p.pad_h <= p.kernel_h && 2 * p.pad_w <= p.kernel_w, op,
+        "padding must be between 0 and half the kernel size");
+  check(x.shape()[2] + 2 * p.pad_h >= p.kernel_h && x.shape()[3] + 2 * p.pad_w >= p.kernel_w, op, "input ",
+        x.describe(), " is smaller than the ", p.kernel_h, "x", p.kernel_w, " window");
+  ops::runs_on_cpu(op, x);
+}
+
+class MaxPool2dBackward : public autograd::Node {
+ public:
+  MaxPool2dBackward(Tensor indices, Shape input_shape) : indices_(std::move(indices)), input_shape_(std::move(input_shape)) {}
+  std::vector<Tensor> apply(const Tensor& grad) override {
+    ops::runs_on_cpu(name(), grad);
+    return {cpu::max_pool2d_backward(grad, indices_, input_shape_)};
+  }
+  const char* name() const override { return "MaxPool2dBackward"; }
+  void release() override { indices_ = Tensor(); }
+
+ private:
+  Tensor indices_;  // int64 window winners, owned by this node
+  Shape input_shape_;
+};
+
+class AvgPool2dBackward : public autograd::Node {
+ public:
+  AvgPool2dBackward(Shape input_shape, Pool2dParams params) : input_shape_(std::move(input_shape)), params_(params) {}
+  std::vector<Tensor> apply(const Tensor& grad) override {
+    ops::runs_on_cpu(name(), grad);
+    return {cpu::avg_pool2d_backward(grad, input_shape_, params_)};
+  }
+  const char* name() const override { return "AvgPool2dBackward"; }
+
+ private:
+  Shape input_shape_;
+  Pool2dParams params_;
+};
+
+class AdaptiveAvgPool2dBackward : public autograd::Node {
+ public:
+  explicit AdaptiveAvgPool2dBackward(Shape input_shape) : input_shape_(std::move(input_shape)) {}
+  std::vector<Tensor> apply(const Tensor& grad) override {
+    ops::runs_on_cpu(name(), grad);
+    return {cpu::adaptive_avg_pool2d_backward(grad, input_shape_)};
+  }
+  const char* name() const override { return "AdaptiveAvgPool2dBackward"; }
+
+ private:
+  Shape input_shape_;
+};
+
+}  // namespace
+
+Tensor max_pool2d(const Tensor& x, const Pool2dParams& params) {
+  check_pool("max_pool2d", x, params);
+  Tensor indices;
+  Tensor out = cpu::max_pool2d_forward(x, params, indices);
+  return autograd::record<MaxPool2dBackward>(out, {x}, indices, x.shape());
+}
+
+Tensor avg_pool2d(const Tensor& x, const Pool2dParams& params) {
+  check_pool("avg_pool2d", x, params);
+  return autograd::record<AvgPool2dBackward>(cpu::avg_pool2d_forward(x, params), {x}, x.shape(), params);
+}
+
+Tensor adaptive_avg_pool2d(const Tensor& x, std::int64_t out_h, std::int64_t out_w) {
+  ops::require_compatible("adaptive_avg_pool2d", {&x});
+  ops::require_rank("adaptive_avg_pool2d", x, 4, "input");
+  check(out_h >= 1 && out_w >= 1 && x.shape()[2] >= 1 && x.shape()[3] >= 1, "adaptive_avg_pool2d",
+        "output ", out_h, "x", out_w, " or input ", x.describe(), " is empty");
+  ops::runs_on_cpu("adaptive_avg_pool2d", x);
+  return autograd::record<AdaptiveAvgPool2dBackward>(cpu::adaptive_avg_pool2d_forward(x, out_h, out_w), {x},
+                                                     x.shape());
+}
+
+}  // namespace c2am

@@ -1,0 +1,45 @@
+#pragma once
+// Helpers shared by the tests: random inputs, non-contiguous copies,
+// tolerance comparisons that never let NaN pass, and finite-difference
+// gradient checking.
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "c2am/c2am.hpp"
+
+namespace c2am::testing {
+
+// Uniform values in [low, high) of the given dtype on the CPU.
+Tensor random_tensor(const Shape& shape, Generator& gen, DType dtype = DType::Float64, double low = -1.0,
+                     double high = 1.0);
+
+// Same values as `t` but with a permuted memory layout (not contiguous when
+// at least two dimensions are longer than 1).
+Tensor non_contiguous(const Tensor& t);
+
+struct Comparison {
+  bool ok = true;
+  std::string report;  // the worst element when not ok
+};
+
+// |actual - expected| <= atol + rtol * |expected| everywhere, same shape, and
+// no NaN in either (NaN never passes).
+Comparison compare(const Tensor& actual, const Tensor& expected, double rtol, double atol);
+
+// Checks the gradients autograd computes for `inputs` (float64, requires_grad
+// set by the caller) against central finite differences of
+// sum(fn(inputs) * w) for a fixed random projection w.
+Comparison gradcheck(const std::function<Tensor(const std::vector<Tensor>&)>& fn, const std::vector<Tensor>& inputs,
+                     double eps = 1e-6, double rtol = 1e-5, double atol = 1e-7);
+
+}  // namespace c2am::testing
+
+// Catch2 glue: fails with the comparison's report.
+#define C2AM_REQUIRE_OK(comparison)        \
+  do {                                     \
+    const auto c2am_result_ = (comparison); \
+    INFO(c2am_result_.report);             \
+    REQUIRE(c2am_result_.ok);              \
+  } while (false)

@@ -16,6 +16,10 @@ inline void check_cuda(cudaError_t status, const char* call, const std::string& 
               cudaGetErrorString(status) + ")" + (context.empty() ? "" : ": " + context));
 }
 
+// Throws, naming `op`, unless CUDA is usable and `device` exists; the
+// message carries the reason availability() found.
+void require_device(int device, const char* op);
+
 // Makes `device` current for the scope and restores the previous one.
 class DeviceGuard {
  public:

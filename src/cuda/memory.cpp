@@ -8,6 +8,7 @@
 namespace c2am::cuda::detail {
 
 void* allocate(std::size_t bytes, int device) {
+  require_device(device, "cuda allocate");
   DeviceGuard guard(device);
   void* pointer = nullptr;
   const cudaError_t status = cudaMallocAsync(&pointer, bytes, stream(device));
@@ -36,6 +37,7 @@ void deallocate(void* pointer, int device) noexcept {
 void copy_bytes(void* dst, Device dst_device, const void* src, Device src_device, std::size_t bytes) {
   if (bytes == 0) return;
   const int device = dst_device.is_cuda() ? dst_device.index : src_device.index;
+  require_device(device, "cuda copy");
   DeviceGuard guard(device);
   cudaStream_t s = stream(device);
   // The source stream must have finished producing the data when it lives

@@ -31,13 +31,14 @@ const Availability& availability() {
   return cached;
 }
 
-namespace {
+namespace detail {
 void require_device(int device, const char* op) {
   check(available(), op, "CUDA is not available: ", availability().reason);
   check(device >= 0 && device < availability().device_count, op, "no GPU cuda:", device, " (found ",
         availability().device_count, ")");
 }
-}  // namespace
+}  // namespace detail
+using detail::require_device;
 
 MemoryInfo memory_info(int device) {
   require_device(device, "cuda::memory_info");

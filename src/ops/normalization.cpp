@@ -78,7 +78,7 @@ Tensor batch_norm2d(const Tensor& x, const Tensor& weight, const Tensor& bias, c
   check(params.training || running_mean.defined(), "batch_norm2d", "evaluation mode needs running statistics");
   check(!params.training || x.numel() / std::max<std::int64_t>(channels, 1) > 1, "batch_norm2d",
         "training needs more than one value per channel, got input ", x.describe());
-  check(!running_mean.requires_grad() && !running_var.requires_grad(), "batch_norm2d",
+  check(!running_mean.defined() || (!running_mean.requires_grad() && !running_var.requires_grad()), "batch_norm2d",
         "running statistics must not require grad");
   ops::runs_on_cpu("batch_norm2d", x);
   auto forward = cpu::batch_norm2d_forward(x, weight, bias, running_mean, running_var, params);

@@ -59,3 +59,18 @@ TEST_CASE("an impossible allocation names the bytes requested and free", "[cuda]
     CHECK(message.find("free") != std::string::npos);
   }
 }
+
+TEST_CASE("mixing CPU and GPU operands names both devices", "[cuda]") {
+  const Tensor host = zeros({3});
+  const Tensor device = zeros({3}, {DType::Float32, Device::cuda()});
+  try {
+    (void)add(host, device);
+    FAIL("adding a CPU and a GPU tensor succeeded");
+  } catch (const Error& e) {
+    const std::string message = e.what();
+    INFO(message);
+    CHECK(message.find("add") != std::string::npos);
+    CHECK(message.find("on cpu") != std::string::npos);
+    CHECK(message.find("on cuda:0") != std::string::npos);
+  }
+}

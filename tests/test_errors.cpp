@@ -1,0 +1,111 @@
+// Bad arguments raise c2am::Error with a message that names the op and the
+// offending shapes, dtypes and devices.
+
+#include <catch2/catch.hpp>
+
+#include <functional>
+#include <string>
+
+#include "c2am/cuda/runtime.hpp"
+#include "support/test_support.hpp"
+
+using namespace c2am;
+
+namespace {
+
+// The message of the c2am::Error `action` throws; fails the test if it
+// throws nothing or something else.
+std::string error_of(const std::function<void()>& action) {
+  try {
+    action();
+  } catch (const Error& e) {
+    return e.what();
+  } catch (const std::exception& e) {
+    FAIL("expected c2am::Error, got another exception: " << e.what());
+  }
+  FAIL("expected c2am::Error, nothing was thrown");
+  return {};
+}
+
+void require_mentions(const std::string& message, std::initializer_list<const char*> parts) {
+  INFO("message: " << message);
+  for (const char* part : parts) {
+    INFO("missing: " << part);
+    CHECK(message.find(part) != std::string::npos);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("broadcasting failures name the op and both shapes", "[errors]") {
+  const Tensor a = zeros({2, 3}), b = zeros({4});
+  require_mentions(error_of([&] { (void)add(a, b); }), {"add", "[2, 3]", "[4]"});
+  require_mentions(error_of([&] { (void)mul(a, b); }), {"mul", "[2, 3]", "[4]"});
+}
+
+TEST_CASE("dtype mismatches name the op and both tensors", "[errors]") {
+  const Tensor a = zeros({2}, DType::Float32), b = zeros({2}, DType::Float64);
+  require_mentions(error_of([&] { (void)sub(a, b); }), {"sub", "float32[2] on cpu", "float64[2] on cpu"});
+  const Tensor integers = zeros({2}, DType::Int64);
+  require_mentions(error_of([&] { (void)exp(integers); }), {"exp", "int64[2] on cpu"});
+}
+
+TEST_CASE("matmul and conv2d shape errors show the shapes", "[errors]") {
+  require_mentions(error_of([] { (void)matmul(zeros({2, 3}), zeros({4, 5})); }), {"matmul", "[2, 3]", "[4, 5]"});
+  require_mentions(error_of([] { (void)matmul(zeros({2, 3}), zeros({3})); }), {"matmul", "[3]"});
+  require_mentions(error_of([] { (void)conv2d(zeros({1, 3, 8, 8}), zeros({4, 2, 3, 3}), Tensor()); }),
+                   {"conv2d", "[1, 3, 8, 8]", "[4, 2, 3, 3]"});
+  require_mentions(error_of([] { (void)conv2d(zeros({1, 3, 2, 2}), zeros({4, 3, 5, 5}), Tensor()); }),
+                   {"conv2d", "2"});
+  require_mentions(error_of([] { (void)conv2d(zeros({1, 3, 8, 8}), zeros({4, 3, 3, 3}), zeros({5})); }),
+                   {"conv2d", "bias", "[5]"});
+  require_mentions(error_of([] { (void)conv2d(zeros({3, 8, 8}), zeros({4, 3, 3, 3}), Tensor()); }),
+                   {"conv2d", "[3, 8, 8]"});
+}
+
+TEST_CASE("view and shape-op errors name the op", "[errors]") {
+  const Tensor t = zeros({2, 3});
+  require_mentions(error_of([&] { (void)t.reshape({4, 2}); }), {"reshape", "[2, 3]", "[4, 2]"});
+  require_mentions(error_of([&] { (void)t.permute({0, 0}); }), {"permute", "repeated"});
+  require_mentions(error_of([&] { (void)t.narrow(1, 2, 2); }), {"narrow", "[2, 3]"});
+  require_mentions(error_of([&] { (void)t.expand({4, 3}); }), {"expand", "[2, 3]", "[4, 3]"});
+  require_mentions(error_of([&] { (void)t.squeeze(0); }), {"squeeze", "[2, 3]"});
+  require_mentions(error_of([&] { (void)sum(t, {2}); }), {"sum", "dimension 2", "rank 2"});
+  require_mentions(error_of([&] { (void)cat({t, zeros({2, 4})}, 0); }), {"cat", "[2, 3]", "[2, 4]"});
+  require_mentions(error_of([] { (void)cat({}, 0); }), {"cat"});
+  require_mentions(error_of([&] { (void)t.transpose(0, 5); }), {"dimension 5"});
+}
+
+TEST_CASE("pooling, normalization and resize reject bad geometry", "[errors]") {
+  require_mentions(error_of([] { (void)max_pool2d(zeros({1, 1, 2, 2}), Pool2dParams::square(3, 1)); }),
+                   {"max_pool2d", "[1, 1, 2, 2]"});
+  require_mentions(error_of([] { (void)adaptive_avg_pool2d(zeros({1, 1, 4, 4}), 0, 2); }), {"adaptive_avg_pool2d"});
+  require_mentions(error_of([] { (void)resize_bilinear(zeros({1, 1, 4, 4}), 0, 3); }), {"resize_bilinear"});
+  BatchNormParams params;
+  require_mentions(error_of([&] { (void)batch_norm2d(zeros({2, 3, 2, 2}), zeros({4}), Tensor(), Tensor(), Tensor(), params); }),
+                   {"batch_norm2d", "[4]"});
+  params.training = false;
+  require_mentions(error_of([&] { (void)batch_norm2d(zeros({2, 3, 2, 2}), Tensor(), Tensor(), Tensor(), Tensor(), params); }),
+                   {"batch_norm2d", "running"});
+  require_mentions(error_of([] { (void)clamp(zeros({2}), 1.0, 0.0); }), {"clamp"});
+}
+
+TEST_CASE("autograd misuse is reported", "[errors]") {
+  Tensor x = zeros({2}, DType::Float64).set_requires_grad();
+  require_mentions(error_of([&] { (x * 2.0).backward(); }), {"backward", "float64[2]", "single-element"});
+  Tensor y = sum(x * x);
+  y.backward();
+  require_mentions(error_of([&] { y.backward(); }), {"second time"});
+  require_mentions(error_of([] { (void)Tensor().shape(); }), {"undefined tensor"});
+}
+
+TEST_CASE("asking for a GPU where there is none says why", "[errors]") {
+  if (cuda::available()) SUCCEED("this machine has a GPU; covered by the CUDA tests");
+  else {
+    const std::string message = error_of([] { (void)zeros({4}, {DType::Float32, Device::cuda()}); });
+    INFO("message: " << message);
+    require_mentions(message, {"CUDA"});
+    CHECK(message.find(cuda::availability().reason) != std::string::npos);
+  }
+  require_mentions(error_of([] { (void)Device::parse("tpu"); }), {"tpu"});
+}

@@ -123,3 +123,12 @@ TEST_CASE("gradients flow through views and dtype conversion", "[autograd]") {
   y.backward();
   CHECK(x.grad().to_vector<double>() == std::vector<double>{1, 3, 3, 1, 3, 3});
 }
+
+TEST_CASE("a leaf's gradient never aliases the caller's upstream gradient", "[autograd]") {
+  Tensor x = vec({1.0, 2.0, 3.0}).set_requires_grad();
+  Tensor upstream = vec({0.5, 0.25, 2.0});
+  Tensor y = x.reshape({3});  // a view: the upstream gradient reaches x unchanged
+  y.backward(upstream);
+  upstream.fill_(9.0);
+  CHECK(x.grad().to_vector<double>() == std::vector<double>{0.5, 0.25, 2.0});
+}

@@ -123,6 +123,9 @@ TEST_CASE("gradcheck: conv2d with stride, padding, dilation and bias", "[gradche
       {{1, 2, 6, 6}, {2, 2, 1, 1}, Conv2dParams::square(2, 0), false},
       {{1, 1, 7, 7}, {2, 1, 3, 3}, Conv2dParams::square(1, 2, 2), true},
       {{1, 2, 4, 7}, {1, 2, 2, 3}, Conv2dParams{2, 1, 1, 0, 1, 2}, false},
+      // Large enough for one image per thread (with several threads).
+      {{2, 1, 23, 24}, {2, 1, 3, 3}, Conv2dParams::square(1, 1), true},
+      {{3, 2, 24, 22}, {2, 2, 1, 1}, Conv2dParams::square(1, 0), false},
   };
   for (const auto& c : cases) {
     INFO("x " << shape_str(c.x) << ", weight " << shape_str(c.weight) << ", stride " << c.params.stride_h);

@@ -249,6 +249,11 @@ TEST_CASE("conv2d matches direct convolution", "[ops][forward][conv]") {
       {1, 2, 5, 9, 3, 1, 3, Conv2dParams{1, 2, 0, 1, 1, 1}, true},  // rectangular everything
       {9, 3, 8, 8, 4, 3, 3, Conv2dParams::square(1, 1), true},      // many small images in one GEMM
       {1, 2, 70, 66, 3, 3, 3, Conv2dParams::square(1, 1), false},   // one image larger than a GEMM block
+      // Feature maps large enough for one image per thread (when there are
+      // several threads): 3x3, pointwise and strided.
+      {3, 3, 24, 23, 4, 3, 3, Conv2dParams::square(1, 1), true},
+      {5, 4, 24, 24, 3, 1, 1, Conv2dParams::square(1, 0), false},
+      {2, 3, 50, 47, 2, 3, 3, Conv2dParams::square(2, 1), false},
   };
   for (const auto& c : cases) {
     INFO("x " << c.n << "x" << c.cin << "x" << c.h << "x" << c.w << ", weight " << c.cout << "x" << c.cin << "x"

@@ -33,6 +33,13 @@ std::vector<AutogradMeta*> topological_order(AutogradMeta* root) {
   return {post_order.rbegin(), post_order.rend()};
 }
 
+// True when `t` is the only handle on its data and covers all of it, so a
+// leaf can keep it as its gradient without copying.
+bool solely_owned(const Tensor& t) {
+  return t.impl().use_count() == 1 && t.storage().use_count() == 1 && t.is_contiguous() &&
+         t.storage()->bytes() == static_cast<std::size_t>(t.numel()) * element_size(t.dtype()) && !t.grad_fn();
+}
+
 }  // namespace
 
 void run_backward(const Tensor& root, const Tensor& gradient) {
@@ -49,9 +56,10 @@ void run_backward(const Tensor& root, const Tensor& gradient) {
     Tensor grad = std::move(found->second);
     pending.erase(found);
     if (!meta->grad_fn) {
-      // A leaf: accumulate. The first gradient is cloned so that the leaf
-      // never aliases a tensor the caller or another node still holds.
-      meta->grad = meta->grad.defined() ? add(meta->grad, grad) : grad.clone();
+      // A leaf: accumulate. The first gradient is adopted when nothing else
+      // holds it or its memory, and cloned otherwise, so that the leaf never
+      // aliases a tensor the caller or another node still holds.
+      meta->grad = meta->grad.defined() ? add(meta->grad, grad) : (solely_owned(grad) ? grad : grad.clone());
       continue;
     }
     Node& node = *meta->grad_fn;

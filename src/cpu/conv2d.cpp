@@ -1,7 +1,14 @@
-// Convolution as im2col + GEMM. Images are processed in groups whose columns
-// are laid side by side, so that late, small feature maps (7x7, 14x14) still
-// give GEMMs wide enough to run near the machine's GEMM rate. A 1x1,
-// stride-1, unpadded convolution of a single image uses its input directly.
+// Convolution as im2col + GEMM, with two ways to keep the cores busy:
+//  - large feature maps (e.g. 56x56) in a batch of at least one image per
+//    thread: threads take whole images, each running its own single-threaded
+//    GEMM (no synchronization inside a GEMM, no copies between layouts);
+//  - small feature maps (7x7, 14x14): images are processed in groups whose
+//    columns are laid side by side, so the GEMM is wide enough to run near
+//    the machine's GEMM rate with Eigen's own threading.
+// A 1x1, stride-1, unpadded convolution of a single image uses its input
+// directly as the column matrix.
+
+#include <omp.h>
 
 #include <algorithm>
 
@@ -15,6 +22,8 @@ namespace {
 
 // Aim for GEMMs at least this wide (columns = images in group x output pixels).
 constexpr std::int64_t kTargetGemmColumns = 4096;
+// Output pixels per image from which one image is enough work for a thread.
+constexpr std::int64_t kPerImageMinPixels = 512;
 
 struct ConvGeometry {
   std::int64_t n, c, h, w, co, kh, kw, ho, wo;
@@ -27,6 +36,11 @@ struct ConvGeometry {
   }
   std::int64_t group_size() const {
     return std::clamp<std::int64_t>((kTargetGemmColumns + pixels() - 1) / pixels(), 1, n);
+  }
+  // Whether threads should take whole images (see the file comment).
+  bool image_parallel() const {
+    const std::int64_t threads = omp_get_max_threads();
+    return threads > 1 && n >= threads && pixels() >= kPerImageMinPixels;
   }
 };
 
@@ -65,7 +79,8 @@ void im2col(const ConvGeometry& g, const T* x, std::int64_t first, std::int64_t 
   }
 }
 
-// Adds columns back into the (zeroed) input gradient; the inverse of im2col.
+// Writes the input gradient of `group` images from their columns; the
+// inverse of im2col (overlapping windows add up).
 template <typename T>
 void col2im(const ConvGeometry& g, const T* col, std::int64_t first, std::int64_t group, T* gx) {
   const std::int64_t ld = group * g.pixels();
@@ -74,6 +89,7 @@ void col2im(const ConvGeometry& g, const T* col, std::int64_t first, std::int64_
   for (std::int64_t task = 0; task < tasks; ++task) {
     const std::int64_t img = task / g.c, c = task % g.c;
     T* plane = gx + ((first + img) * g.c + c) * g.h * g.w;
+    std::fill(plane, plane + g.h * g.w, T(0));
     for (std::int64_t ki = 0; ki < g.kh; ++ki) {
       for (std::int64_t kj = 0; kj < g.kw; ++kj) {
         const T* in = col + ((c * g.kh + ki) * g.kw + kj) * ld + img * g.pixels();
@@ -113,6 +129,113 @@ void images_to_columns(const T* images, std::int64_t co, std::int64_t group, std
   }
 }
 
+// Forward, one image per thread at a time.
+template <typename T>
+void forward_per_image(const ConvGeometry& g, const T* xp, const T* wp, T* op) {
+  const bool direct = g.pointwise();
+#pragma omp parallel
+  {
+    std::vector<T> col(direct ? 0 : static_cast<std::size_t>(g.patch() * g.pixels()));
+#pragma omp for schedule(static)
+    for (std::int64_t i = 0; i < g.n; ++i) {
+      const T* columns = direct ? xp + i * g.c * g.h * g.w : col.data();
+      if (!direct) im2col(g, xp, i, 1, col.data());
+      gemm<T>(false, false, g.co, g.pixels(), g.patch(), T(1), wp, g.patch(), columns, g.pixels(), T(0),
+              op + i * g.co * g.pixels(), g.pixels());
+    }
+  }
+}
+
+// Forward, groups of images side by side in one wide GEMM.
+template <typename T>
+void forward_grouped(const ConvGeometry& g, const T* xp, const T* wp, T* op) {
+  const std::int64_t group = g.group_size();
+  const bool direct = g.pointwise() && group == 1;
+  std::vector<T> col(direct ? 0 : static_cast<std::size_t>(g.patch() * group * g.pixels()));
+  std::vector<T> wide(group > 1 ? static_cast<std::size_t>(g.co * group * g.pixels()) : 0);
+  for (std::int64_t first = 0; first < g.n; first += group) {
+    const std::int64_t count = std::min(group, g.n - first);
+    const T* columns = direct ? xp + first * g.c * g.h * g.w : col.data();
+    if (!direct) im2col(g, xp, first, count, col.data());
+    T* target = count > 1 ? wide.data() : op + first * g.co * g.pixels();
+    gemm<T>(false, false, g.co, count * g.pixels(), g.patch(), T(1), wp, g.patch(), columns, count * g.pixels(), T(0),
+            target, count * g.pixels());
+    if (count > 1) columns_to_images(wide.data(), g.co, count, g.pixels(), op + first * g.co * g.pixels());
+  }
+}
+
+// Backward, one image per thread at a time. Each thread sums its images'
+// weight gradients privately; the partial sums are added in thread order,
+// so the result does not depend on timing.
+template <typename T>
+void backward_per_image(const ConvGeometry& g, const T* xp, const T* wp, const T* gp, T* gx, T* gw) {
+  const bool direct = g.pointwise();
+  const std::int64_t weight_size = g.co * g.patch();
+  std::vector<std::vector<T>> partial_weight(static_cast<std::size_t>(omp_get_max_threads()));
+#pragma omp parallel
+  {
+    std::vector<T> col(direct ? 0 : static_cast<std::size_t>(g.patch() * g.pixels()));
+    std::vector<T>& my_weight = partial_weight[static_cast<std::size_t>(omp_get_thread_num())];
+    if (gw) my_weight.assign(static_cast<std::size_t>(weight_size), T(0));
+#pragma omp for schedule(static)
+    for (std::int64_t i = 0; i < g.n; ++i) {
+      const T* grad_i = gp + i * g.co * g.pixels();
+      if (gw) {
+        const T* cols = direct ? xp + i * g.c * g.h * g.w : col.data();
+        if (!direct) im2col(g, xp, i, 1, col.data());
+        gemm<T>(false, true, g.co, g.patch(), g.pixels(), T(1), grad_i, g.pixels(), cols, g.pixels(), T(1),
+                my_weight.data(), g.patch());
+      }
+      if (gx) {
+        T* target = direct ? gx + i * g.c * g.h * g.w : col.data();
+        gemm<T>(true, false, g.patch(), g.pixels(), g.co, T(1), wp, g.patch(), grad_i, g.pixels(), T(0), target,
+                g.pixels());
+        if (!direct) col2im(g, col.data(), i, 1, gx);
+      }
+    }
+  }
+  if (!gw) return;
+  std::fill(gw, gw + weight_size, T(0));
+  for (const auto& part : partial_weight) {
+    if (part.empty()) continue;
+    for (std::int64_t k = 0; k < weight_size; ++k) gw[k] += part[k];
+  }
+}
+
+// Backward, groups of images side by side in wide GEMMs.
+template <typename T>
+void backward_grouped(const ConvGeometry& g, const T* xp, const T* wp, const T* gp, T* gx, T* gw) {
+  const std::int64_t group = g.group_size();
+  const bool direct = g.pointwise() && group == 1;
+  std::vector<T> col(direct ? 0 : static_cast<std::size_t>(g.patch() * group * g.pixels()));
+  std::vector<T> wide(group > 1 ? static_cast<std::size_t>(g.co * group * g.pixels()) : 0);
+  for (std::int64_t first = 0; first < g.n; first += group) {
+    const std::int64_t count = std::min(group, g.n - first);
+    const std::int64_t columns = count * g.pixels();
+    const T* grad_cols = gp + first * g.co * g.pixels();
+    if (count > 1) {
+      images_to_columns(grad_cols, g.co, count, g.pixels(), wide.data());
+      grad_cols = wide.data();
+    }
+    if (gw) {
+      const T* cols = direct ? xp + first * g.c * g.h * g.w : col.data();
+      if (!direct) im2col(g, xp, first, count, col.data());
+      gemm<T>(false, true, g.co, g.patch(), columns, T(1), grad_cols, columns, cols, columns,
+              first == 0 ? T(0) : T(1), gw, g.patch());
+    }
+    if (gx) {
+      if (direct) {
+        gemm<T>(true, false, g.patch(), columns, g.co, T(1), wp, g.patch(), grad_cols, columns, T(0),
+                gx + first * g.c * g.h * g.w, columns);
+      } else {
+        gemm<T>(true, false, g.patch(), columns, g.co, T(1), wp, g.patch(), grad_cols, columns, T(0), col.data(),
+                columns);
+        col2im(g, col.data(), first, count, gx);
+      }
+    }
+  }
+}
+
 }  // namespace
 
 Tensor conv2d_forward(const Tensor& x_in, const Tensor& weight_in, const Tensor& bias, const Conv2dParams& p) {
@@ -122,21 +245,11 @@ Tensor conv2d_forward(const Tensor& x_in, const Tensor& weight_in, const Tensor&
   Tensor out = empty({g.n, g.co, g.ho, g.wo}, x.options());
   dispatch_floating(x.dtype(), "conv2d", [&](auto tag) {
     using T = decltype(tag);
-    const T* xp = x.data<T>();
-    const T* wp = weight.data<T>();
     T* op = out.data<T>();
-    const std::int64_t group = g.group_size();
-    const bool direct = g.pointwise() && group == 1;
-    std::vector<T> col(direct ? 0 : static_cast<std::size_t>(g.patch() * group * g.pixels()));
-    std::vector<T> wide(group > 1 ? static_cast<std::size_t>(g.co * group * g.pixels()) : 0);
-    for (std::int64_t first = 0; first < g.n; first += group) {
-      const std::int64_t count = std::min(group, g.n - first);
-      const T* columns = direct ? xp + first * g.c * g.h * g.w : col.data();
-      if (!direct) im2col(g, xp, first, count, col.data());
-      T* target = count > 1 ? wide.data() : op + first * g.co * g.pixels();
-      gemm<T>(false, false, g.co, count * g.pixels(), g.patch(), T(1), wp, g.patch(), columns, count * g.pixels(),
-              T(0), target, count * g.pixels());
-      if (count > 1) columns_to_images(wide.data(), g.co, count, g.pixels(), op + first * g.co * g.pixels());
+    if (g.image_parallel()) {
+      forward_per_image(g, x.data<T>(), weight.data<T>(), op);
+    } else {
+      forward_grouped(g, x.data<T>(), weight.data<T>(), op);
     }
     if (bias.defined()) {
       const Tensor b = bias.contiguous();
@@ -160,44 +273,20 @@ Conv2dGrads conv2d_backward(const Tensor& grad_in, const Tensor& x_in, const Ten
   const Tensor weight = weight_in.contiguous();
   const ConvGeometry g = geometry(x, weight, p);
   Conv2dGrads grads;
-  if (need_input) grads.input = zeros(x.shape(), x.options());
+  // Every element of the input gradient is written below (GEMM with beta 0
+  // or col2im), so it starts uninitialized.
+  if (need_input) grads.input = empty(x.shape(), x.options());
   if (need_weight) grads.weight = empty(weight.shape(), weight.options());
   if (need_bias) grads.bias = sum_rows(grad.transpose(0, 1).contiguous().reshape({g.co, -1}));
   if (!need_input && !need_weight) return grads;
   dispatch_floating(x.dtype(), "conv2d_backward", [&](auto tag) {
     using T = decltype(tag);
-    const T* xp = x.data<T>();
-    const T* wp = weight.data<T>();
-    const T* gp = grad.data<T>();
-    const std::int64_t group = g.group_size();
-    const bool direct = g.pointwise() && group == 1;
-    std::vector<T> col(direct ? 0 : static_cast<std::size_t>(g.patch() * group * g.pixels()));
-    std::vector<T> wide(group > 1 ? static_cast<std::size_t>(g.co * group * g.pixels()) : 0);
-    for (std::int64_t first = 0; first < g.n; first += group) {
-      const std::int64_t count = std::min(group, g.n - first);
-      const std::int64_t columns = count * g.pixels();
-      const T* grad_cols = gp + first * g.co * g.pixels();
-      if (count > 1) {
-        images_to_columns(grad_cols, g.co, count, g.pixels(), wide.data());
-        grad_cols = wide.data();
-      }
-      if (need_weight) {
-        const T* cols = direct ? xp + first * g.c * g.h * g.w : col.data();
-        if (!direct) im2col(g, xp, first, count, col.data());
-        gemm<T>(false, true, g.co, g.patch(), columns, T(1), grad_cols, columns, cols, columns,
-                first == 0 ? T(0) : T(1), grads.weight.template data<T>(), g.patch());
-      }
-      if (need_input) {
-        T* gx = grads.input.template data<T>();
-        if (direct) {
-          gemm<T>(true, false, g.patch(), columns, g.co, T(1), wp, g.patch(), grad_cols, columns, T(0),
-                  gx + first * g.c * g.h * g.w, columns);
-        } else {
-          gemm<T>(true, false, g.patch(), columns, g.co, T(1), wp, g.patch(), grad_cols, columns, T(0), col.data(),
-                  columns);
-          col2im(g, col.data(), first, count, gx);
-        }
-      }
+    T* gx = need_input ? grads.input.template data<T>() : nullptr;
+    T* gw = need_weight ? grads.weight.template data<T>() : nullptr;
+    if (g.image_parallel()) {
+      backward_per_image(g, x.data<T>(), weight.data<T>(), grad.data<T>(), gx, gw);
+    } else {
+      backward_grouped(g, x.data<T>(), weight.data<T>(), grad.data<T>(), gx, gw);
     }
   });
   return grads;

@@ -92,8 +92,8 @@ Row bench_conv(const ConvShape& s, const Options& o, Generator& gen) {
   row.name = name.str();
   row.gflop = 2.0 * static_cast<double>(o.batch * s.cout * out * out * s.cin * s.kernel * s.kernel) * 1e-9;
 
-  const Tensor x = uniform({o.batch, s.cin, s.in_size, s.in_size}, -1, 1, gen).set_requires_grad();
-  const Tensor w = uniform({s.cout, s.cin, s.kernel, s.kernel}, -0.1, 0.1, gen).set_requires_grad();
+  Tensor x = uniform({o.batch, s.cin, s.in_size, s.in_size}, -1, 1, gen).set_requires_grad();
+  Tensor w = uniform({s.cout, s.cin, s.kernel, s.kernel}, -0.1, 0.1, gen).set_requires_grad();
   const auto params = Conv2dParams::square(s.stride, pad);
   {
     NoGradGuard no_grad;

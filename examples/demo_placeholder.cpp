@@ -39,7 +39,7 @@ int main() try {
   }
   std::ostringstream learned;
   learned << filter.detach().reshape({3, 3});
-  std::printf("learned filter (expected a Sobel x filter):\n%s\n", learned.str().c_str());
+  std::printf("learned filter (expected a Sobel x filter):\n%s\n\n", learned.str().c_str());
   return 0;
 } catch (const std::exception& e) {
   std::fprintf(stderr, "c2am demo: %s\n", e.what());

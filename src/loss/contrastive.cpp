@@ -1,0 +1,79 @@
+#include "c2am/loss/contrastive.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <vector>
+
+#include "c2am/autograd/grad_mode.hpp"
+#include "c2am/ops/ops.hpp"
+
+namespace c2am {
+
+namespace {
+
+void require_embeddings(const char* op, const Tensor& t, const char* what) {
+  check(t.defined(), op, what, " is undefined");
+  check(t.dim() == 2 && t.size(0) >= 1 && t.size(1) >= 1, op, what, " must be a non-empty N×C matrix, got ",
+        t.describe());
+}
+
+}  // namespace
+
+Tensor clamped_cosine_similarity(const Tensor& a, const Tensor& b) {
+  require_embeddings("clamped_cosine_similarity", a, "a");
+  require_embeddings("clamped_cosine_similarity", b, "b");
+  check(a.size(1) == b.size(1), "clamped_cosine_similarity", "embedding sizes differ: ", a.describe(), " and ",
+        b.describe());
+  const Tensor an = normalize(a, 1);
+  const Tensor bn = &a == &b ? an : normalize(b, 1);
+  return clamp(matmul(an, bn.transpose(0, 1)), kSimilarityFloor, kSimilarityCeil);
+}
+
+Tensor rank_weights(const Tensor& similarity, double alpha) {
+  check(similarity.dim() == 2, "rank_weights", "expected an N×M matrix, got ", similarity.describe());
+  check(std::isfinite(alpha), "rank_weights", "alpha must be finite, got ", alpha);
+  NoGradGuard no_grad;
+  const std::int64_t rows = similarity.size(0), cols = similarity.size(1);
+  const std::vector<double> s = similarity.detach().to(Device::cpu()).to_vector<double>();
+  std::vector<double> weights(s.size());
+  std::vector<std::int64_t> order(static_cast<std::size_t>(cols));
+  for (std::int64_t i = 0; i < rows; ++i) {
+    const double* row = s.data() + i * cols;
+    std::iota(order.begin(), order.end(), 0);
+    // Stable: equal values keep column order, so ties go to the lower index.
+    std::stable_sort(order.begin(), order.end(), [row](std::int64_t x, std::int64_t y) { return row[x] > row[y]; });
+    for (std::int64_t position = 0; position < cols; ++position) {
+      const double rank = static_cast<double>(position) - 1.0;
+      weights[static_cast<std::size_t>(i * cols + order[position])] = std::exp(-alpha * rank);
+    }
+  }
+  return from_vector<double>(weights, {rows, cols}, similarity.dtype()).to(similarity.device());
+}
+
+Tensor sim_max(const Tensor& a, double alpha) {
+  const Tensor s = clamped_cosine_similarity(a, a);
+  // The release also zeroes negative losses; −log S ≥ −log 0.9995 > 0 after
+  // the clamp, so that step never changes anything and is left out.
+  return mean(rank_weights(s, alpha) * neg(log(s)));
+}
+
+Tensor sim_min(const Tensor& a, const Tensor& b) {
+  const Tensor s = clamped_cosine_similarity(a, b);
+  return mean(neg(log(1.0 - s)));
+}
+
+ContrastiveLossTerms contrastive_loss(const Tensor& fg, const Tensor& bg, double alpha) {
+  require_embeddings("contrastive_loss", fg, "fg");
+  require_embeddings("contrastive_loss", bg, "bg");
+  check(fg.shape() == bg.shape(), "contrastive_loss", "fg ", fg.describe(), " and bg ", bg.describe(),
+        " must have the same shape");
+  ContrastiveLossTerms terms;
+  terms.bg_bg = sim_max(bg, alpha);
+  terms.bg_fg = sim_min(bg, fg);
+  terms.fg_fg = sim_max(fg, alpha);
+  terms.total = terms.bg_bg + terms.bg_fg + terms.fg_fg;
+  return terms;
+}
+
+}  // namespace c2am

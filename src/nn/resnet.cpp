@@ -1,0 +1,148 @@
+#include "c2am/nn/resnet.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "c2am/autograd/grad_mode.hpp"
+#include "c2am/ops/ops.hpp"
+
+namespace c2am::nn {
+
+namespace {
+
+struct Architecture {
+  bool bottleneck;
+  std::array<int, 4> blocks;
+};
+
+Architecture architecture(int depth) {
+  switch (depth) {
+    case 18: return {false, {2, 2, 2, 2}};
+    case 34: return {false, {3, 4, 6, 3}};
+    case 50: return {true, {3, 4, 6, 3}};
+    case 101: return {true, {3, 4, 23, 3}};
+    default: throw Error("ResNet: depth must be 18, 34, 50 or 101, got " + std::to_string(depth));
+  }
+}
+
+// torchvision: kaiming_normal_(mode="fan_out", nonlinearity="relu").
+std::shared_ptr<Conv2d> make_conv(std::int64_t in, std::int64_t out, std::int64_t kernel, std::int64_t stride,
+                                  DType dtype, Generator& gen) {
+  Conv2dOptions o;
+  o.in_channels = in;
+  o.out_channels = out;
+  o.kernel = kernel;
+  o.stride = stride;
+  o.padding = kernel / 2;
+  o.dtype = dtype;
+  auto conv = std::make_shared<Conv2d>(o, gen);
+  NoGradGuard no_grad;
+  const double stddev = std::sqrt(2.0 / static_cast<double>(out * kernel * kernel));
+  conv->weight.copy_(normal(conv->weight.shape(), 0.0, stddev, gen, dtype));
+  return conv;
+}
+
+// Basic block (expansion 1) or bottleneck (expansion 4, stride on the 3×3
+// convolution as torchvision v1.5), with the optional downsample branch.
+class Block : public Layer {
+ public:
+  Block(bool bottleneck, std::int64_t in, std::int64_t planes, std::int64_t stride, DType dtype, Generator& gen) {
+    const std::int64_t expansion = bottleneck ? 4 : 1;
+    const std::int64_t out = planes * expansion;
+    if (bottleneck) {
+      add("conv1", make_conv(in, planes, 1, 1, dtype, gen), planes, dtype);
+      add("conv2", make_conv(planes, planes, 3, stride, dtype, gen), planes, dtype);
+      add("conv3", make_conv(planes, out, 1, 1, dtype, gen), out, dtype);
+    } else {
+      add("conv1", make_conv(in, planes, 3, stride, dtype, gen), planes, dtype);
+      add("conv2", make_conv(planes, planes, 3, 1, dtype, gen), planes, dtype);
+    }
+    if (stride != 1 || in != out) {
+      downsample_ = std::make_shared<Sequential>();
+      downsample_->push_back(make_conv(in, out, 1, stride, dtype, gen));
+      downsample_->push_back(std::make_shared<BatchNorm2d>(out, dtype));
+      register_module("downsample", downsample_);
+    }
+  }
+
+  Tensor forward(const Tensor& x) override {
+    Tensor y = x;
+    for (std::size_t i = 0; i < convs_.size(); ++i) {
+      y = norms_[i]->forward(convs_[i]->forward(y));
+      if (i + 1 < convs_.size()) y = relu(y);
+    }
+    return relu(y + (downsample_ ? downsample_->forward(x) : x));
+  }
+
+ private:
+  void add(const std::string& conv_name, std::shared_ptr<Conv2d> conv, std::int64_t channels, DType dtype) {
+    const std::string index = conv_name.substr(4);
+    convs_.push_back(register_module(conv_name, conv));
+    norms_.push_back(register_module("bn" + index, std::make_shared<BatchNorm2d>(channels, dtype)));
+  }
+
+  std::vector<std::shared_ptr<Conv2d>> convs_;
+  std::vector<std::shared_ptr<BatchNorm2d>> norms_;
+  std::shared_ptr<Sequential> downsample_;
+};
+
+}  // namespace
+
+ResNet::ResNet(const ResNetConfig& config, Generator& gen) : config_(config) {
+  const Architecture arch = architecture(config.depth);
+  check(config.base_width >= 1, "ResNet", "base_width must be positive, got ", config.base_width);
+  for (int s : config.strides) check(s == 1 || s == 2, "ResNet", "stage strides must be 1 or 2, got ", s);
+  check(!config.stages.empty(), "ResNet", "no output stages chosen");
+
+  conv1_ = register_module("conv1", make_conv(3, config.base_width, 7, 2, config.dtype, gen));
+  bn1_ = register_module("bn1", std::make_shared<BatchNorm2d>(config.base_width, config.dtype));
+  const std::int64_t expansion = arch.bottleneck ? 4 : 1;
+  std::int64_t in = config.base_width;
+  std::array<std::int64_t, 4> stage_channels{}, stage_stride{};
+  std::int64_t total_stride = 4;  // stem convolution and max pool
+  for (int stage = 0; stage < 4; ++stage) {
+    const std::int64_t planes = config.base_width << stage;
+    auto layer = std::make_shared<Sequential>();
+    for (int b = 0; b < arch.blocks[stage]; ++b) {
+      layer->push_back(std::make_shared<Block>(arch.bottleneck, in, planes, b == 0 ? config.strides[stage] : 1,
+                                               config.dtype, gen));
+      in = planes * expansion;
+    }
+    layers_[stage] = register_module("layer" + std::to_string(stage + 1), layer);
+    total_stride *= config.strides[stage];
+    stage_channels[stage] = in;
+    stage_stride[stage] = total_stride;
+  }
+  for (const auto& name : config.stages) {
+    const bool known = name.size() == 6 && name.rfind("layer", 0) == 0 && name[5] >= '1' && name[5] <= '4';
+    check(known, "ResNet", "unknown stage '", name, "' (expected layer1..layer4)");
+    const int stage = name[5] - '1';
+    check(std::find(selected_.begin(), selected_.end(), stage) == selected_.end(), "ResNet", "stage '", name,
+          "' chosen twice");
+    if (!selected_.empty()) {
+      check(stage_stride[stage] == output_stride_, "ResNet", "stages '", config.stages.front(), "' (stride ",
+            output_stride_, ") and '", name, "' (stride ", stage_stride[stage],
+            ") have different resolutions and cannot be concatenated");
+    }
+    selected_.push_back(stage);
+    output_stride_ = stage_stride[stage];
+    feature_channels_ += stage_channels[stage];
+  }
+}
+
+Tensor ResNet::forward(const Tensor& images) {
+  check(images.dim() == 4 && images.size(1) == 3, "ResNet", "expected images [N, 3, H, W], got ", images.describe());
+  Tensor x = relu(bn1_->forward(conv1_->forward(images)));
+  x = max_pool2d(x, Pool2dParams::square(3, 2, 1));
+  std::array<Tensor, 4> outputs;
+  const int last = *std::max_element(selected_.begin(), selected_.end());
+  for (int stage = 0; stage <= last; ++stage) {
+    x = layers_[stage]->forward(x);
+    outputs[stage] = x;
+  }
+  std::vector<Tensor> chosen;
+  for (int stage : selected_) chosen.push_back(outputs[stage]);
+  return chosen.size() == 1 ? chosen.front() : cat(chosen, 1);
+}
+
+}  // namespace c2am::nn

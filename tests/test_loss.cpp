@@ -1,0 +1,171 @@
+// The C²AM loss against an independent loop implementation written from
+// SPEC §2 (ranks by counting rather than sorting), finite differences, ties,
+// clamped entries and the N = 1, 2 edge cases.
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cmath>
+
+#include "c2am/loss/contrastive.hpp"
+#include "support/test_support.hpp"
+
+using namespace c2am;
+using c2am::testing::compare;
+using c2am::testing::gradcheck;
+using c2am::testing::random_tensor;
+
+namespace {
+
+using Matrix = std::vector<std::vector<double>>;
+
+Matrix rows_of(const Tensor& t) {
+  const auto flat = t.to_vector<double>();
+  Matrix m(static_cast<std::size_t>(t.size(0)), std::vector<double>(static_cast<std::size_t>(t.size(1))));
+  for (std::size_t i = 0; i < m.size(); ++i)
+    for (std::size_t j = 0; j < m[i].size(); ++j) m[i][j] = flat[i * m[i].size() + j];
+  return m;
+}
+
+Matrix naive_similarity(const Matrix& a, const Matrix& b) {
+  const auto unit = [](std::vector<double> v) {
+    double norm = 0;
+    for (double x : v) norm += x * x;
+    norm = std::max(std::sqrt(norm), 1e-12);
+    for (double& x : v) x /= norm;
+    return v;
+  };
+  Matrix s(a.size(), std::vector<double>(b.size()));
+  for (std::size_t i = 0; i < a.size(); ++i)
+    for (std::size_t j = 0; j < b.size(); ++j) {
+      const auto u = unit(a[i]), v = unit(b[j]);
+      double dot = 0;
+      for (std::size_t k = 0; k < u.size(); ++k) dot += u[k] * v[k];
+      s[i][j] = std::min(0.9995, std::max(0.0005, dot));
+    }
+  return s;
+}
+
+// Position of s[i][j] in its row sorted descending (ties: lower column
+// first), counted directly, minus one.
+double naive_rank(const std::vector<double>& row, std::size_t j) {
+  double position = 0;
+  for (std::size_t k = 0; k < row.size(); ++k)
+    if (row[k] > row[j] || (row[k] == row[j] && k < j)) position += 1;
+  return position - 1;
+}
+
+double naive_sim_max(const Matrix& a, double alpha) {
+  const Matrix s = naive_similarity(a, a);
+  double total = 0;
+  for (const auto& row : s)
+    for (std::size_t j = 0; j < row.size(); ++j) total += std::exp(-alpha * naive_rank(row, j)) * -std::log(row[j]);
+  return total / static_cast<double>(s.size() * s.size());
+}
+
+double naive_sim_min(const Matrix& a, const Matrix& b) {
+  const Matrix s = naive_similarity(a, b);
+  double total = 0;
+  for (const auto& row : s)
+    for (double v : row) total += -std::log(1 - v);
+  return total / static_cast<double>(s.size() * s[0].size());
+}
+
+// margin: float32 rounds the clamp bound 0.9995 by ~3e-8, which moves
+// −log(0.9995) ≈ 5e-4 by ~3e-8 absolute (6e-5 relative): an absolute margin.
+void check_terms(const Tensor& fg, const Tensor& bg, double alpha, double rtol, double margin = 0.0) {
+  const auto terms = contrastive_loss(fg, bg, alpha);
+  const Matrix f = rows_of(fg), b = rows_of(bg);
+  const double bb = naive_sim_max(b, alpha), bf = naive_sim_min(b, f), ff = naive_sim_max(f, alpha);
+  CHECK(terms.bg_bg.item() == Approx(bb).epsilon(rtol).margin(margin));
+  CHECK(terms.bg_fg.item() == Approx(bf).epsilon(rtol).margin(margin));
+  CHECK(terms.fg_fg.item() == Approx(ff).epsilon(rtol).margin(margin));
+  CHECK(terms.total.item() == Approx(bb + bf + ff).epsilon(rtol).margin(margin));
+}
+
+}  // namespace
+
+TEST_CASE("rank weights: descending order, largest gets rank -1, ties to the lower column", "[loss]") {
+  const double alpha = 0.25;
+  const Tensor s = from_vector<double>({0.3, 0.9, 0.3, 0.5}, {1, 4}, DType::Float64);
+  const auto w = rank_weights(s, alpha).to_vector<double>();
+  CHECK(w[1] == Approx(std::exp(alpha)));         // rank -1
+  CHECK(w[3] == Approx(1.0));                     // rank 0
+  CHECK(w[0] == Approx(std::exp(-alpha)));        // rank 1: tie, lower column first
+  CHECK(w[2] == Approx(std::exp(-2 * alpha)));    // rank 2
+  CHECK_FALSE(rank_weights(s.clone().set_requires_grad(), alpha).requires_grad());
+}
+
+TEST_CASE("the loss matches the loop implementation on random embeddings", "[loss]") {
+  Generator gen(31);
+  for (std::int64_t n : {1, 2, 3, 7, 16}) {
+    for (std::int64_t c : {1, 5, 33}) {
+      for (double alpha : {0.05, 0.25}) {
+        INFO("N " << n << ", C " << c << ", alpha " << alpha);
+        // Non-negative features, as after ReLU, plus signed ones that hit the floor.
+        check_terms(random_tensor({n, c}, gen, DType::Float64, 0.0, 1.0),
+                    random_tensor({n, c}, gen, DType::Float64, 0.0, 1.0), alpha, 1e-12);
+        check_terms(random_tensor({n, c}, gen, DType::Float64), random_tensor({n, c}, gen, DType::Float64), alpha,
+                    1e-12);
+        check_terms(random_tensor({n, c}, gen, DType::Float32, 0.0, 1.0),
+                    random_tensor({n, c}, gen, DType::Float32, 0.0, 1.0), alpha, 1e-5, 2e-7);
+      }
+    }
+  }
+}
+
+TEST_CASE("ties and clamped entries: repeated and opposite rows", "[loss]") {
+  Generator gen(32);
+  const Tensor base = random_tensor({3, 6}, gen, DType::Float64, 0.0, 1.0);
+  // Rows 0, 3 and 4 are the same direction (similarity 1, clamped, tied);
+  // row 5 is the negation of row 1 (similarity -1, clamped at the floor).
+  const Tensor fg = cat({base, base.narrow(0, 0, 1), base.narrow(0, 0, 1) * 2.0, base.narrow(0, 1, 1) * -1.0}, 0);
+  const Tensor bg = random_tensor({6, 6}, gen, DType::Float64);
+  check_terms(fg, bg, 0.25, 1e-12);
+  check_terms(bg, fg, 0.05, 1e-12);
+}
+
+TEST_CASE("N = 1: only the clamped diagonal, with weight e^alpha", "[loss]") {
+  Generator gen(33);
+  Tensor fg = random_tensor({1, 4}, gen, DType::Float64, 0.1, 1.0).set_requires_grad();
+  Tensor bg = random_tensor({1, 4}, gen, DType::Float64, 0.1, 1.0).set_requires_grad();
+  const auto terms = contrastive_loss(fg, bg, 0.05);
+  CHECK(terms.fg_fg.item() == Approx(std::exp(0.05) * -std::log(0.9995)).epsilon(1e-14));
+  CHECK(terms.bg_bg.item() == Approx(std::exp(0.05) * -std::log(0.9995)).epsilon(1e-14));
+  // The diagonal is clamped, so SimMax sends no gradient.
+  terms.fg_fg.backward();
+  C2AM_REQUIRE_OK(compare(fg.grad(), zeros({1, 4}, DType::Float64), 0.0, 0.0));
+}
+
+TEST_CASE("gradients of the loss by finite differences", "[loss][gradcheck]") {
+  Generator gen(34);
+  for (std::int64_t n : {2, 3, 6}) {
+    INFO("N " << n);
+    const Tensor fg = random_tensor({n, 5}, gen, DType::Float64, 0.0, 1.0).set_requires_grad();
+    const Tensor bg = random_tensor({n, 5}, gen, DType::Float64, 0.0, 1.0).set_requires_grad();
+    C2AM_REQUIRE_OK(gradcheck([](const auto& t) { return contrastive_loss(t[0], t[1], 0.25).total; }, {fg, bg}));
+    C2AM_REQUIRE_OK(gradcheck([](const auto& t) { return sim_max(t[0], 0.05); }, {fg}));
+    C2AM_REQUIRE_OK(gradcheck([](const auto& t) { return sim_min(t[0], t[1]); }, {fg, bg}));
+  }
+  // Signed features: some similarities clamped at the floor, whose
+  // gradient must vanish exactly as finite differences see it.
+  const Tensor a = random_tensor({5, 3}, gen, DType::Float64).set_requires_grad();
+  const Tensor b = random_tensor({5, 3}, gen, DType::Float64).set_requires_grad();
+  C2AM_REQUIRE_OK(gradcheck([](const auto& t) { return contrastive_loss(t[0], t[1], 0.25).total; }, {a, b}));
+}
+
+TEST_CASE("loss inputs are checked", "[loss][errors]") {
+  const auto message = [](const std::function<void()>& f) -> std::string {
+    try {
+      f();
+    } catch (const Error& e) {
+      return e.what();
+    }
+    return "no error";
+  };
+  CHECK_THAT(message([] { (void)contrastive_loss(zeros({4, 3}), zeros({4, 2}), 0.1); }),
+             Catch::Contains("contrastive_loss") && Catch::Contains("[4, 3]") && Catch::Contains("[4, 2]"));
+  CHECK_THAT(message([] { (void)contrastive_loss(zeros({4}), zeros({4}), 0.1); }),
+             Catch::Contains("N×C matrix") && Catch::Contains("[4]"));
+  CHECK_THAT(message([] { (void)contrastive_loss(zeros({0, 3}), zeros({0, 3}), 0.1); }), Catch::Contains("[0, 3]"));
+}

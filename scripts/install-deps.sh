@@ -9,6 +9,7 @@ packages=(
   libeigen3-dev   # dense linear algebra for the CPU GEMM
   catch2          # unit tests (Catch2 v2 on Debian 12)
   libstb-dev      # stb_image / stb_image_write
+  nlohmann-json3-dev  # JSON headers of safetensors files and reports
 )
 
 missing=()

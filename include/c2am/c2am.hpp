@@ -9,6 +9,8 @@
 #include "c2am/core/tensor.hpp"
 #include "c2am/cuda/runtime.hpp"
 #include "c2am/loss/contrastive.hpp"
+#include "c2am/io/safetensors.hpp"
+#include "c2am/io/weights.hpp"
 #include "c2am/model.hpp"
 #include "c2am/nn/layers.hpp"
 #include "c2am/nn/module.hpp"

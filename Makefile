@@ -5,7 +5,7 @@ ASAN_BUILD_DIR ?= build-asan
 JOBS           ?= $(shell nproc)
 CMAKE_FLAGS    ?=
 
-.PHONY: all deps configure build demo test test-asan bench clean
+.PHONY: all deps configure build demo test test-asan bench fuzz clean
 
 all: build
 
@@ -36,5 +36,16 @@ test-asan: deps
 bench: build
 	./$(BUILD_DIR)/bench/conv_bench
 
+# libFuzzer run of the safetensors reader (clang, ASan + UBSan), seeded with
+# the committed corpus; new inputs collect in build-fuzz/corpus.
+FUZZ_SECONDS ?= 600
+fuzz: deps
+	cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ -DC2AM_FUZZ=ON \
+	  -DC2AM_CUDA=OFF -DC2AM_NATIVE=OFF -DC2AM_BUILD_BENCH=OFF -DC2AM_BUILD_EXAMPLES=OFF
+	cmake --build build-fuzz -j $(JOBS) --target safetensors_fuzzer
+	mkdir -p build-fuzz/corpus && cp -n tests/fuzz/corpus/safetensors/* build-fuzz/corpus/
+	./build-fuzz/tests/fuzz/safetensors_fuzzer -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 \
+	  -malloc_limit_mb=512 -print_final_stats=1 build-fuzz/corpus
+
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR) build-fuzz

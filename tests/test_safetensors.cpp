@@ -6,6 +6,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <unistd.h>
 
 #include "c2am/io/weights.hpp"
@@ -90,6 +91,29 @@ TEST_CASE("save and load round-trip every stored dtype and the metadata", "[safe
   in.read(reinterpret_cast<char*>(&header_length), 8);
   CHECK(header_length % 8 == 0);
   CHECK(std::distance(std::filesystem::directory_iterator(dir.path), std::filesystem::directory_iterator()) == 1);
+}
+
+TEST_CASE("files written by the Python safetensors package load with their values", "[safetensors]") {
+  // tools/safetensors_seeds.py: value = index / 8 - 1 (floats), 3 * index - 5 (int64), index (uint8).
+  safetensors::Metadata metadata;
+  const auto loaded = safetensors::load(std::string(C2AM_TEST_DATA_DIR) + "/python_written.safetensors", &metadata);
+  CHECK(metadata.at("writer") == "python");
+  std::map<std::string, Tensor> by_name(loaded.begin(), loaded.end());
+  REQUIRE(by_name.size() == 6);
+  CHECK(by_name.at("f32").shape() == Shape{2, 3, 4});
+  CHECK(by_name.at("f16").dtype() == DType::Float32);
+  CHECK(by_name.at("i64").dtype() == DType::Int64);
+  CHECK(by_name.at("u8").dtype() == DType::UInt8);
+  CHECK(by_name.at("empty").shape() == Shape{0, 3});
+  for (const char* name : {"f32", "f64", "f16", "i64", "u8"}) {
+    INFO(name);
+    const auto values = by_name.at(name).to_vector<double>();
+    REQUIRE(values.size() == 24);
+    for (std::size_t i = 0; i < 24; ++i) {
+      const double expected = std::string(name) == "i64" ? 3.0 * i - 5 : std::string(name) == "u8" ? i : i / 8.0 - 1;
+      REQUIRE(values[i] == expected);
+    }
+  }
 }
 
 TEST_CASE("F16 and BF16 become float32 exactly", "[safetensors]") {

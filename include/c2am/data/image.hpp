@@ -1,0 +1,40 @@
+#pragma once
+// 8-bit RGB images: decoding (JPEG, PNG, BMP and the other formats
+// stb_image reads) and encoding (PNG, JPEG), with errors that name the file.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace c2am {
+
+// Row-major, interleaved RGB (HWC), 8 bits per channel.
+struct Image {
+  int width = 0, height = 0;
+  std::vector<std::uint8_t> pixels;  // width * height * 3
+
+  Image() = default;
+  Image(int w, int h) : width(w), height(h), pixels(static_cast<std::size_t>(w) * h * 3, 0) {}
+  std::uint8_t* at(int x, int y) { return pixels.data() + (static_cast<std::size_t>(y) * width + x) * 3; }
+  const std::uint8_t* at(int x, int y) const {
+    return pixels.data() + (static_cast<std::size_t>(y) * width + x) * 3;
+  }
+};
+
+// Images with a side above this, or more pixels than kMaxImagePixels, are
+// refused before any pixel memory is allocated.
+inline constexpr int kMaxImageSide = 1 << 15;
+inline constexpr std::int64_t kMaxImagePixels = std::int64_t{1} << 28;
+
+// Decodes a file; gray and gray+alpha become RGB, RGBA drops alpha. The
+// format is detected from the content, not the name (a PNG named .JPEG
+// decodes). Errors name the file and stb's reason (for example CMYK JPEGs,
+// truncated files).
+Image read_image(const std::string& path);
+Image decode_image(const std::uint8_t* data, std::size_t size, const std::string& source);
+
+// Writes atomically (temporary file beside `path`, then rename).
+void write_png(const std::string& path, const Image& image);
+void write_jpeg(const std::string& path, const Image& image, int quality = 95);
+
+}  // namespace c2am

@@ -1,0 +1,96 @@
+#include "c2am/data/image.hpp"
+
+#include <stb_image.h>
+#include <stb_image_write.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <random>
+
+#include "c2am/core/error.hpp"
+
+namespace c2am {
+
+namespace {
+
+[[noreturn]] void fail(const std::string& source, const std::string& message) {
+  throw Error("image: " + source + ": " + message);
+}
+
+std::string temporary_beside(const std::string& path) {
+  std::random_device entropy;
+  return path + ".tmp-" + std::to_string(entropy()) + std::to_string(entropy());
+}
+
+void check_writable(const Image& image, const std::string& path) {
+  if (image.width < 1 || image.height < 1 || image.width > kMaxImageSide || image.height > kMaxImageSide ||
+      image.pixels.size() != static_cast<std::size_t>(image.width) * image.height * 3)
+    fail(path, "cannot write a " + std::to_string(image.width) + "x" + std::to_string(image.height) +
+                   " image holding " + std::to_string(image.pixels.size()) + " bytes");
+}
+
+// Runs `write(temporary)` and renames the result over `path`.
+template <typename WriteFn>
+void write_atomically(const std::string& path, WriteFn write) {
+  const std::string temporary = temporary_beside(path);
+  if (!write(temporary)) {
+    std::error_code ignored;
+    std::filesystem::remove(temporary, ignored);
+    fail(path, "could not be written (missing directory or disk full?)");
+  }
+  std::error_code ec;
+  std::filesystem::rename(temporary, path, ec);
+  if (ec) {
+    std::filesystem::remove(temporary, ec);
+    fail(path, "could not replace the file");
+  }
+}
+
+}  // namespace
+
+Image decode_image(const std::uint8_t* data, std::size_t size, const std::string& source) {
+  if (size == 0) fail(source, "empty file");
+  if (size > static_cast<std::size_t>(INT32_MAX)) fail(source, "file too large to decode");
+  const int length = static_cast<int>(size);
+  int width = 0, height = 0, channels = 0;
+  if (!stbi_info_from_memory(data, length, &width, &height, &channels))
+    fail(source, std::string("cannot decode (") + stbi_failure_reason() + ")");
+  if (width < 1 || height < 1 || width > kMaxImageSide || height > kMaxImageSide ||
+      static_cast<std::int64_t>(width) * height > kMaxImagePixels)
+    fail(source, "image of " + std::to_string(width) + "x" + std::to_string(height) +
+                     " pixels exceeds the supported size (" + std::to_string(kMaxImageSide) + " per side)");
+  std::unique_ptr<stbi_uc, void (*)(void*)> pixels(stbi_load_from_memory(data, length, &width, &height, &channels, 3),
+                                                   stbi_image_free);
+  if (!pixels) fail(source, std::string("cannot decode (") + stbi_failure_reason() + ")");
+  Image image;
+  image.width = width;
+  image.height = height;
+  image.pixels.assign(pixels.get(), pixels.get() + static_cast<std::size_t>(width) * height * 3);
+  return image;
+}
+
+Image read_image(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail(path, "cannot open");
+  const std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return decode_image(bytes.data(), bytes.size(), path);
+}
+
+void write_png(const std::string& path, const Image& image) {
+  check_writable(image, path);
+  write_atomically(path, [&](const std::string& temporary) {
+    return stbi_write_png(temporary.c_str(), image.width, image.height, 3, image.pixels.data(), image.width * 3) != 0;
+  });
+}
+
+void write_jpeg(const std::string& path, const Image& image, int quality) {
+  check_writable(image, path);
+  if (quality < 1 || quality > 100) fail(path, "JPEG quality must be in [1, 100], got " + std::to_string(quality));
+  write_atomically(path, [&](const std::string& temporary) {
+    return stbi_write_jpg(temporary.c_str(), image.width, image.height, 3, image.pixels.data(), quality) != 0;
+  });
+}
+
+}  // namespace c2am

@@ -10,6 +10,8 @@ packages=(
   catch2          # unit tests (Catch2 v2 on Debian 12)
   libstb-dev      # stb_image / stb_image_write
   nlohmann-json3-dev  # JSON headers of safetensors files and reports
+  libtinyxml2-dev     # Pascal-VOC XML annotations
+  libcli11-dev        # the c2am command line
 )
 
 missing=()

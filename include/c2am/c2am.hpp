@@ -8,6 +8,7 @@
 #include "c2am/core/shape.hpp"
 #include "c2am/core/tensor.hpp"
 #include "c2am/cuda/runtime.hpp"
+#include "c2am/data/dataset.hpp"
 #include "c2am/data/image.hpp"
 #include "c2am/data/transforms.hpp"
 #include "c2am/loss/contrastive.hpp"

@@ -1,0 +1,91 @@
+#pragma once
+// Datasets: lists of samples (an image, optional class label, optional boxes
+// in pixel coordinates of the original image, optional mask) read from the
+// layouts users have on disk (SPEC §6), plus a procedural synthetic set.
+//
+// Readers check their index files up front: a malformed list or XML line is
+// an error naming the file and the line; an empty dataset is an error
+// naming the directory. Images are decoded lazily by load_image().
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "c2am/data/image.hpp"
+
+namespace c2am {
+
+struct Box {
+  float x0 = 0, y0 = 0, x1 = 0, y1 = 0;  // pixels; x1 = x0 + width as in wsolevaluation
+  int label = -1;                        // class of the object when known
+};
+
+struct Sample {
+  std::string image_path;  // empty for generated images
+  int label = -1;          // image-level class (-1: unknown or several)
+  std::vector<int> labels;  // all classes present (VOC), sorted, unique
+  std::vector<Box> boxes;
+  std::string mask_path;  // segmentation ground truth, when the dataset has one
+};
+
+class Dataset {
+ public:
+  virtual ~Dataset() = default;
+  std::size_t size() const { return samples_.size(); }
+  const Sample& sample(std::size_t i) const { return samples_.at(i); }
+  const std::vector<Sample>& samples() const { return samples_; }
+  // The image of sample i (decoded from its file, or generated).
+  virtual Image load_image(std::size_t i) const;
+  // Ground-truth mask of sample i (class index per pixel, 255 = ignore) when
+  // the dataset has one; throws otherwise.
+  virtual std::vector<std::uint8_t> load_mask(std::size_t i, int& width, int& height) const;
+  const std::string& name() const { return name_; }
+  const std::vector<std::string>& class_names() const { return class_names_; }
+
+ protected:
+  Dataset(std::string name, std::vector<Sample> samples, std::vector<std::string> class_names);
+
+ private:
+  std::string name_;
+  std::vector<Sample> samples_;
+  std::vector<std::string> class_names_;
+};
+
+// CUB-200-2011: split "train", "test" or "all".
+std::unique_ptr<Dataset> open_cub(const std::string& dir, const std::string& split);
+// ILSVRC2012: "train" (class folders train/<wnid>/) or "val" (val/ with one
+// Pascal-VOC XML of boxes per image, in val/ beside the image or in
+// val_boxes/). A list file <dir>/<split>.txt ("relative/path [label]" per
+// line), when present, fixes the images and their order.
+std::unique_ptr<Dataset> open_imagenet(const std::string& dir, const std::string& split);
+// PASCAL VOC 2012: the ids of ImageSets/Segmentation/<split>.txt (or
+// ImageSets/SegmentationAug/<split>.txt, e.g. train_aug), JPEGImages/,
+// Annotations/ (boxes and image classes, when present) and the mask from
+// SegmentationClassAug/ or SegmentationClass/.
+std::unique_ptr<Dataset> open_voc(const std::string& dir, const std::string& split);
+// Any folder annotated with Pascal-VOC XML: VOC's layout (Annotations/ +
+// JPEGImages/), a flat images/ + annotations/ layout, or XML files beside
+// the images. Images are paired by the XML <filename>; classes are the
+// sorted object names.
+std::unique_ptr<Dataset> open_voc_xml(const std::string& dir);
+// Every image file (jpg, jpeg, png, bmp; any case) under `dir`, sorted.
+std::unique_ptr<Dataset> open_image_folder(const std::string& dir);
+
+struct SyntheticConfig {
+  std::size_t count = 256;
+  int image_size = 96;
+  std::uint64_t seed = 0;  // the same seed gives the same images, boxes and masks
+};
+// Textured objects (ellipse, rectangle, triangle, diamond) on textured
+// backgrounds. Labels are the shape; each sample has the exact box of its
+// object and load_mask gives the object's pixels (1) and background (0).
+std::unique_ptr<Dataset> make_synthetic(const SyntheticConfig& config);
+
+// "cub:DIR", "imagenet:DIR", "voc:DIR", "voc-xml:DIR", "folder:DIR" or
+// "synthetic" / "synthetic:COUNT". `split` is passed to readers that have
+// splits and picks a disjoint part of the synthetic set ("train", "val",
+// "test").
+std::unique_ptr<Dataset> open_dataset(const std::string& spec, const std::string& split);
+
+}  // namespace c2am

@@ -1,0 +1,40 @@
+#pragma once
+// Helpers shared by the dataset readers: index files read line by line with
+// errors naming file and line, and Pascal-VOC XML annotations.
+
+#include <string>
+#include <vector>
+
+#include "c2am/data/dataset.hpp"
+
+namespace c2am::data {
+
+struct Line {
+  int number;  // 1-based
+  std::vector<std::string> fields;  // whitespace-separated
+};
+
+// Non-empty lines of a text file; throws naming the file if it cannot be read.
+std::vector<Line> read_lines(const std::string& path);
+[[noreturn]] void bad_line(const std::string& path, int line, const std::string& message);
+// Parses an integer / float field, or fails naming file and line.
+long parse_int(const std::string& path, const Line& line, std::size_t field);
+float parse_float(const std::string& path, const Line& line, std::size_t field);
+
+struct VocObject {
+  std::string name;
+  Box box;
+};
+struct VocAnnotation {
+  std::string filename;  // <filename>, may be empty
+  int width = 0, height = 0;  // <size>, 0 when absent
+  std::vector<VocObject> objects;
+};
+// Reads one Pascal-VOC XML file; malformed XML or boxes fail naming the
+// file and line. Box corners are kept as written (VOC's 1-based pixels).
+VocAnnotation read_voc_xml(const std::string& path);
+
+bool is_image_file(const std::string& path);
+void require_directory(const std::string& dir, const char* what);
+
+}  // namespace c2am::data

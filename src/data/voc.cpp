@@ -1,0 +1,156 @@
+// PASCAL VOC 2012 and any folder annotated with Pascal-VOC XML.
+
+#include <algorithm>
+#include <array>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <set>
+
+#include "c2am/core/error.hpp"
+#include "data/dataset_util.hpp"
+
+namespace fs = std::filesystem;
+
+namespace c2am {
+
+namespace {
+
+// VOC's 20 object classes; index 0 is background in masks.
+const std::vector<std::string> kVocClasses = {
+    "aeroplane", "bicycle", "bird",  "boat",      "bottle", "bus",         "car",
+    "cat",       "chair",   "cow",   "diningtable", "dog",  "horse",       "motorbike",
+    "person",    "pottedplant", "sheep", "sofa",  "train",  "tvmonitor"};
+
+// VOC's palette: colour of index i from its bits, interleaved.
+std::array<std::uint8_t, 3> voc_colour(int index) {
+  std::array<std::uint8_t, 3> c{0, 0, 0};
+  for (int shift = 7; index; --shift, index >>= 3) {
+    for (int ch = 0; ch < 3; ++ch) c[ch] |= static_cast<std::uint8_t>(((index >> ch) & 1) << shift);
+  }
+  return c;
+}
+
+class VocDataset : public Dataset {
+ public:
+  VocDataset(std::string name, std::vector<Sample> samples, std::vector<std::string> classes)
+      : Dataset(std::move(name), std::move(samples), std::move(classes)) {}
+
+  // Palette PNGs (SegmentationClass) decode to VOC colours, gray PNGs
+  // (SegmentationClassAug) to the index itself; both map back to indices.
+  std::vector<std::uint8_t> load_mask(std::size_t i, int& width, int& height) const override {
+    const Sample& s = sample(i);
+    if (s.mask_path.empty()) return Dataset::load_mask(i, width, height);
+    const Image image = read_image(s.mask_path);
+    std::map<std::array<std::uint8_t, 3>, std::uint8_t> index_of;
+    for (int k = 0; k <= 20; ++k) index_of[voc_colour(k)] = static_cast<std::uint8_t>(k);
+    index_of[voc_colour(255)] = 255;
+    std::vector<std::uint8_t> mask(static_cast<std::size_t>(image.width) * image.height);
+    for (std::size_t p = 0; p < mask.size(); ++p) {
+      const std::array<std::uint8_t, 3> c{image.pixels[p * 3], image.pixels[p * 3 + 1], image.pixels[p * 3 + 2]};
+      if (c[0] == c[1] && c[1] == c[2] && (c[0] <= 20 || c[0] == 255)) {
+        mask[p] = c[0];
+        continue;
+      }
+      const auto found = index_of.find(c);
+      if (found == index_of.end())
+        throw Error("dataset: " + s.mask_path + ": pixel " + std::to_string(p) + " has colour (" + std::to_string(c[0]) +
+                    ", " + std::to_string(c[1]) + ", " + std::to_string(c[2]) + "), not a VOC class");
+      mask[p] = found->second;
+    }
+    width = image.width;
+    height = image.height;
+    return mask;
+  }
+};
+
+int voc_class(const std::string& name) {
+  const auto found = std::find(kVocClasses.begin(), kVocClasses.end(), name);
+  return found == kVocClasses.end() ? -1 : static_cast<int>(found - kVocClasses.begin());
+}
+
+void add_annotation(Sample& s, const data::VocAnnotation& a, const std::function<int(const std::string&)>& class_of) {
+  std::set<int> labels;
+  for (const auto& o : a.objects) {
+    Box box = o.box;
+    box.label = class_of(o.name);
+    if (box.label >= 0) labels.insert(box.label);
+    s.boxes.push_back(box);
+  }
+  s.labels.assign(labels.begin(), labels.end());
+  s.label = s.labels.size() == 1 ? s.labels.front() : -1;
+}
+
+}  // namespace
+
+std::unique_ptr<Dataset> open_voc(const std::string& dir, const std::string& split) {
+  data::require_directory(dir, "PASCAL VOC");
+  std::string list;
+  for (const std::string& candidate :
+       {dir + "/ImageSets/Segmentation/" + split + ".txt", dir + "/ImageSets/SegmentationAug/" + split + ".txt",
+        dir + "/ImageSets/Main/" + split + ".txt"})
+    if (list.empty() && fs::exists(candidate)) list = candidate;
+  if (list.empty()) throw Error("dataset: no list for split '" + split + "' under " + dir + "/ImageSets");
+  std::vector<Sample> samples;
+  for (const data::Line& line : data::read_lines(list)) {
+    // Either "2007_000032" or "/JPEGImages/2007_000032.jpg /SegmentationClassAug/2007_000032.png".
+    if (line.fields.size() > 2) data::bad_line(list, line.number, "expected an image id or 'image mask' paths");
+    const std::string id = fs::path(line.fields[0]).stem().string();
+    Sample s;
+    s.image_path = dir + "/JPEGImages/" + id + ".jpg";
+    if (line.fields.size() == 2) {
+      const std::string& mask = line.fields[1];
+      s.mask_path = dir + "/" + mask.substr(mask.find_first_not_of('/'));
+    } else {
+      for (const std::string& candidate :
+           {dir + "/SegmentationClassAug/" + id + ".png", dir + "/SegmentationClass/" + id + ".png"})
+        if (s.mask_path.empty() && fs::exists(candidate)) s.mask_path = candidate;
+    }
+    const std::string xml = dir + "/Annotations/" + id + ".xml";
+    if (fs::exists(xml)) add_annotation(s, data::read_voc_xml(xml), voc_class);
+    samples.push_back(std::move(s));
+  }
+  return std::make_unique<VocDataset>("voc:" + dir + " (" + split + ")", std::move(samples), kVocClasses);
+}
+
+std::unique_ptr<Dataset> open_voc_xml(const std::string& dir) {
+  data::require_directory(dir, "annotated image");
+  // Where the XML files and the images are, by layout.
+  std::string xml_dir = dir, image_dir = dir;
+  if (fs::is_directory(dir + "/Annotations")) xml_dir = dir + "/Annotations", image_dir = dir + "/JPEGImages";
+  else if (fs::is_directory(dir + "/annotations")) xml_dir = dir + "/annotations", image_dir = dir + "/images";
+  std::vector<std::string> xmls;
+  for (const auto& e : fs::directory_iterator(xml_dir))
+    if (e.is_regular_file() && e.path().extension() == ".xml") xmls.push_back(e.path().string());
+  std::sort(xmls.begin(), xmls.end());
+
+  std::vector<std::pair<Sample, data::VocAnnotation>> annotated;
+  std::set<std::string> names;
+  for (const std::string& xml : xmls) {
+    data::VocAnnotation a = data::read_voc_xml(xml);
+    std::string image;
+    if (!a.filename.empty() && fs::exists(image_dir + "/" + a.filename)) image = image_dir + "/" + a.filename;
+    for (const char* ext : {".jpg", ".jpeg", ".png", ".JPG", ".JPEG", ".PNG", ".bmp"}) {
+      const std::string candidate = image_dir + "/" + fs::path(xml).stem().string() + ext;
+      if (image.empty() && fs::exists(candidate)) image = candidate;
+    }
+    if (image.empty())
+      throw Error("dataset: " + xml + ": image '" + a.filename + "' not found in " + image_dir);
+    for (const auto& o : a.objects) names.insert(o.name);
+    Sample s;
+    s.image_path = image;
+    annotated.emplace_back(std::move(s), std::move(a));
+  }
+  const std::vector<std::string> classes(names.begin(), names.end());
+  const auto class_of = [&](const std::string& name) {
+    return static_cast<int>(std::lower_bound(classes.begin(), classes.end(), name) - classes.begin());
+  };
+  std::vector<Sample> samples;
+  for (auto& [s, a] : annotated) {
+    add_annotation(s, a, class_of);
+    samples.push_back(std::move(s));
+  }
+  return std::make_unique<VocDataset>("voc-xml:" + dir, std::move(samples), classes);
+}
+
+}  // namespace c2am

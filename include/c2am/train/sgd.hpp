@@ -1,0 +1,55 @@
+#pragma once
+// SGD with momentum (optional Nesterov), per-group weight decay and learning
+// rate multipliers, exactly as torch.optim.SGD (dampening 0), plus the
+// learning-rate schedules of the recipes.
+
+#include <string>
+#include <vector>
+
+#include "c2am/core/tensor.hpp"
+#include "c2am/nn/module.hpp"
+
+namespace c2am {
+
+struct ParamGroup {
+  std::string name;
+  nn::NamedTensors params;
+  double lr_multiplier = 1.0;
+  double weight_decay = 0.0;
+};
+
+struct SgdConfig {
+  double momentum = 0.0;
+  bool nesterov = false;
+};
+
+class Sgd {
+ public:
+  Sgd(std::vector<ParamGroup> groups, SgdConfig config);
+
+  // One update with base learning rate `lr` (each group uses lr × its
+  // multiplier): d = g + wd·p; buf = d on the first step, else
+  // momentum·buf + d; p −= lr·(nesterov ? d + momentum·buf : buf).
+  // Parameters without a gradient are left alone.
+  void step(double lr);
+  void zero_grad();
+
+  const std::vector<ParamGroup>& groups() const { return groups_; }
+  // Momentum buffers by parameter name, for checkpoints.
+  nn::NamedTensors state() const;
+  void load_state(const nn::NamedTensors& state);
+
+ private:
+  std::vector<ParamGroup> groups_;
+  SgdConfig config_;
+  std::vector<std::vector<Tensor>> momentum_;  // per group, per parameter; undefined until first step
+};
+
+enum class Schedule { Poly, Cosine, Constant };
+
+// Learning rate of `step` (0-based) out of `total_steps`:
+// poly base·(1 − step/total)^power; cosine base·½(1 + cos(π·step/total)).
+double scheduled_lr(Schedule schedule, double base, std::size_t step, std::size_t total_steps, double power = 0.9);
+Schedule parse_schedule(const std::string& name);
+
+}  // namespace c2am

@@ -1,0 +1,77 @@
+#pragma once
+// The C²AM training loop (SPEC §3): contrastive loss, SGD with the release's
+// four parameter groups, poly or cosine schedule, the orientation check
+// after the first epoch, a JSONL log of every step, atomic checkpoints and
+// exact resumption.
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "c2am/data/loader.hpp"
+#include "c2am/io/weights.hpp"
+#include "c2am/loss/contrastive.hpp"
+#include "c2am/model.hpp"
+#include "c2am/train/sgd.hpp"
+
+namespace c2am {
+
+enum class OrientationCheck {
+  Wsol,  // release (WSOL): first image's map binarized at 0.5, mean of its four outermost rows/columns
+  Wsss,  // release (WSSS): raw map values of the four 4-pixel border bands, over the batch
+  None,
+};
+
+struct TrainConfig {
+  std::string dataset = "synthetic";  // a spec for open_dataset
+  std::string split = "train";
+  ModelConfig model;
+  std::string weights;  // initial weights (safetensors), optional
+  LoadOptions weights_options;
+  std::size_t epochs = 20;
+  double lr = 1e-4;
+  double alpha = 0.05;
+  double weight_decay = 1e-4;
+  double momentum = 1e-4;  // the release's effective momentum (see SPEC §3)
+  bool nesterov = false;
+  Schedule schedule = Schedule::Poly;
+  OrientationCheck orientation = OrientationCheck::Wsol;
+  LoaderConfig loader;
+  std::string output_dir = "runs/train";
+  std::size_t checkpoint_every = 0;  // steps between checkpoints; 0: at the end of each epoch only
+  std::size_t max_steps = 0;         // stop after this many steps in all (0: run every epoch)
+  bool resume = false;               // continue from output_dir/checkpoint.safetensors
+  bool progress = true;              // progress bar on stderr
+};
+
+// Recipes of SPEC §3 ("cub", "imagenet", "voc") with a preset: "release"
+// reproduces the original scripts (momentum 1e-4, poly), "paper" the
+// appendix (momentum 0.9, cosine).
+TrainConfig recipe(const std::string& name, const std::string& preset = "release");
+
+struct TrainResult {
+  std::size_t steps = 0;
+  std::size_t epochs_completed = 0;
+  bool flipped = false;  // the orientation check inverted the map
+  double last_loss = 0;
+  double images_per_second = 0;
+  std::string checkpoint;  // path of the final checkpoint
+};
+
+class Trainer {
+ public:
+  explicit Trainer(TrainConfig config);
+  TrainResult run();
+  // Called after every step with (step, total loss terms); for tests and tools.
+  std::function<void(std::size_t, const ContrastiveLossTerms&)> on_step;
+
+  static std::string checkpoint_path(const std::string& output_dir) { return output_dir + "/checkpoint.safetensors"; }
+
+ private:
+  TrainConfig config_;
+};
+
+// Whether the map's border is mostly "foreground" (then the map is flipped).
+bool border_says_flip(const Tensor& map, OrientationCheck check);
+
+}  // namespace c2am

@@ -1,0 +1,35 @@
+// The `c2am` command: training and inference for C²AM.
+
+#include <cstdio>
+
+#include "c2am/core/error.hpp"
+#include "cli/commands.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"c2am: contrastive learning of class-agnostic activation maps (C²AM)"};
+  app.require_subcommand(1);
+  std::vector<std::pair<CLI::App*, c2am::cli::Run>> commands;
+  const auto add = [&](auto adder) {
+    const std::size_t before = app.get_subcommands({}).size();
+    c2am::cli::Run run = adder(app);
+    commands.emplace_back(app.get_subcommands({}).at(before), std::move(run));
+  };
+  add(c2am::cli::add_train);
+  add(c2am::cli::add_maps);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  try {
+    for (auto& [command, run] : commands)
+      if (command->parsed()) return run();
+  } catch (const c2am::Error& e) {
+    std::fprintf(stderr, "c2am: error: %s\n", e.what());
+    return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "c2am: unexpected error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,60 @@
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+
+#include "c2am/cuda/runtime.hpp"
+#include "c2am/data/dataset.hpp"
+#include "c2am/inference.hpp"
+#include "c2am/io/npy.hpp"
+#include "c2am/io/visualize.hpp"
+#include "cli/commands.hpp"
+
+namespace fs = std::filesystem;
+
+namespace c2am::cli {
+
+namespace {
+
+struct MapsOptions {
+  std::string weights, data, split = "test", out = "runs/maps", device = "cpu";
+  int size = 448;
+  bool no_png = false;
+};
+
+int run_maps(const MapsOptions& o) {
+  const Device device = Device::parse(o.device);
+  if (device.is_cuda() && !cuda::available())
+    throw Error("--device " + o.device + ": CUDA is not available (" + cuda::availability().reason + ")");
+  const auto dataset = open_dataset(fs::is_directory(o.data) ? "folder:" + o.data : o.data, o.split);
+  TrainedModel trained = load_trained_model(o.weights, device);
+  fs::create_directories(o.out);
+  for (std::size_t i = 0; i < dataset->size(); ++i) {
+    const Image image = dataset->load_image(i);
+    const std::vector<float> map = activation_map(*trained.model, image, o.size, trained.flipped);
+    const std::string& path = dataset->sample(i).image_path;
+    const std::string stem = path.empty() ? "image_" + std::to_string(i) : fs::path(path).stem().string();
+    write_npy(o.out + "/" + stem + ".npy", map, {image.height, image.width});
+    if (!o.no_png) write_png(o.out + "/" + stem + ".png", heatmap_overlay(image, map));
+  }
+  std::printf("wrote maps of %zu images to %s\n", dataset->size(), o.out.c_str());
+  return 0;
+}
+
+}  // namespace
+
+Run add_maps(CLI::App& app) {
+  auto o = std::make_shared<MapsOptions>();
+  CLI::App* cmd = app.add_subcommand("maps", "Activation maps of images as .npy arrays and PNG overlays");
+  cmd->add_option("--weights", o->weights, "model.safetensors or checkpoint.safetensors from training")
+      ->required()
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--data", o->data, "A folder of images, or a dataset spec (cub:DIR, synthetic, ...)")->required();
+  cmd->add_option("--split", o->split, "Split, for datasets that have them")->capture_default_str();
+  cmd->add_option("--size", o->size, "Input side the images are resized to")->capture_default_str()->check(CLI::Range(32, 4096));
+  cmd->add_option("--out", o->out, "Output directory")->capture_default_str();
+  cmd->add_option("--device", o->device, "cpu, cuda or cuda:N")->capture_default_str();
+  cmd->add_flag("--no-png", o->no_png, "Only the .npy arrays");
+  return [o] { return run_maps(*o); };
+}
+
+}  // namespace c2am::cli

@@ -1,0 +1,118 @@
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+
+#include "c2am/cuda/runtime.hpp"
+#include "c2am/train/trainer.hpp"
+#include "cli/commands.hpp"
+
+namespace c2am::cli {
+
+namespace {
+
+struct TrainOptions {
+  std::string data, split = "train", backbone = "resnet50", weights, weights_prefix, recipe = "cub",
+              preset = "release", device = "cpu", out = "runs/train", schedule;
+  std::int64_t base_width = 64;
+  std::size_t batch = 0, epochs = 0, checkpoint_every = 0, max_steps = 0;
+  double lr = 0, alpha = -1, momentum = -1, weight_decay = -1;
+  int workers = 2, resize = 0, crop = 0;
+  std::uint64_t seed = 0;
+  bool resume = false, skip_unreadable = false, no_progress = false, nesterov = false;
+};
+
+int depth_of(const std::string& backbone) {
+  for (int depth : {18, 34, 50, 101})
+    if (backbone == "resnet" + std::to_string(depth)) return depth;
+  throw Error("--backbone must be resnet18, resnet34, resnet50 or resnet101, got '" + backbone + "'");
+}
+
+int run_train(const TrainOptions& o) {
+  TrainConfig config = recipe(o.recipe, o.preset);
+  config.dataset = o.data;
+  config.split = o.split;
+  config.model.backbone.depth = depth_of(o.backbone);
+  config.model.backbone.base_width = o.base_width;
+  config.model.seed = o.seed;
+  config.model.device = Device::parse(o.device);
+  if (config.model.device.is_cuda() && !cuda::available())
+    throw Error("--device " + o.device + ": CUDA is not available (" + cuda::availability().reason + ")");
+  config.weights = o.weights;
+  config.weights_options.strict = false;
+  config.weights_options.strip_prefix = o.weights_prefix;
+  config.weights_options.add_prefix = "backbone.";
+  config.weights_options.ignore = {"backbone.fc.*"};
+  if (o.batch) config.loader.batch_size = o.batch;
+  if (o.epochs) config.epochs = o.epochs;
+  if (o.lr > 0) config.lr = o.lr;
+  if (o.alpha >= 0) config.alpha = o.alpha;
+  if (o.momentum >= 0) config.momentum = o.momentum;
+  if (o.weight_decay >= 0) config.weight_decay = o.weight_decay;
+  if (!o.schedule.empty()) config.schedule = parse_schedule(o.schedule);
+  config.nesterov = o.nesterov;
+  if (o.resize) config.loader.transform.resize = o.resize;
+  if (o.crop) config.loader.transform.crop = o.crop;
+  config.loader.workers = o.workers;
+  config.loader.seed = o.seed;
+  config.loader.skip_unreadable = o.skip_unreadable;
+  config.output_dir = o.out;
+  config.checkpoint_every = o.checkpoint_every;
+  config.max_steps = o.max_steps;
+  config.resume = o.resume;
+  config.progress = !o.no_progress;
+
+  Trainer trainer(config);
+  const TrainResult result = trainer.run();
+  std::printf("trained %zu steps (%zu epochs), %.1f images/s, last loss %.6f, map %s\ncheckpoint: %s\nweights: %s\n",
+              result.steps, result.epochs_completed, result.images_per_second, result.last_loss,
+              result.flipped ? "flipped by the orientation check" : "as predicted", result.checkpoint.c_str(),
+              (o.out + "/model.safetensors").c_str());
+  return 0;
+}
+
+}  // namespace
+
+Run add_train(CLI::App& app) {
+  auto o = std::make_shared<TrainOptions>();
+  CLI::App* cmd = app.add_subcommand("train", "Train a C²AM model (no labels are used)");
+  cmd->add_option("--data", o->data,
+                  "Dataset: cub:DIR, imagenet:DIR, voc:DIR, voc-xml:DIR, folder:DIR, synthetic or synthetic:COUNT")
+      ->required();
+  cmd->add_option("--split", o->split, "Split of the dataset")->capture_default_str();
+  cmd->add_option("--backbone", o->backbone, "resnet18, resnet34, resnet50 or resnet101")->capture_default_str();
+  cmd->add_option("--base-width", o->base_width, "Stem channels (64 for the standard networks)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1024));
+  cmd->add_option("--weights", o->weights, "Initial backbone weights (safetensors; fc.* ignored)")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--weights-prefix", o->weights_prefix, "Use only keys with this prefix, removed (module.encoder_q.)");
+  cmd->add_option("--recipe", o->recipe, "Settings of SPEC §3: cub, imagenet or voc")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"cub", "imagenet", "voc"}));
+  cmd->add_option("--preset", o->preset, "release (original scripts) or paper (appendix)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"release", "paper"}));
+  cmd->add_option("--batch", o->batch, "Batch size (default: the recipe's)")->check(CLI::PositiveNumber);
+  cmd->add_option("--epochs", o->epochs, "Epochs (default: the recipe's)")->check(CLI::PositiveNumber);
+  cmd->add_option("--lr", o->lr, "Base learning rate (default: the recipe's)")->check(CLI::PositiveNumber);
+  cmd->add_option("--alpha", o->alpha, "Rank-weighting strength (default: the recipe's)")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--momentum", o->momentum, "SGD momentum (default: the preset's)")->check(CLI::NonNegativeNumber);
+  cmd->add_flag("--nesterov", o->nesterov, "Nesterov momentum");
+  cmd->add_option("--weight-decay", o->weight_decay, "Weight decay of the weight groups")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--schedule", o->schedule, "poly, cosine or constant (default: the preset's)")
+      ->check(CLI::IsMember({"poly", "cosine", "constant"}));
+  cmd->add_option("--resize", o->resize, "Resize side before the random crop")->check(CLI::PositiveNumber);
+  cmd->add_option("--crop", o->crop, "Random crop side")->check(CLI::PositiveNumber);
+  cmd->add_option("--device", o->device, "cpu, cuda or cuda:N")->capture_default_str();
+  cmd->add_option("--seed", o->seed, "Seed of initialization, order and augmentation")->capture_default_str();
+  cmd->add_option("--workers", o->workers, "Image decoding threads")->capture_default_str()->check(CLI::Range(0, 64));
+  cmd->add_option("--out", o->out, "Output directory (checkpoint, log.jsonl, model.safetensors)")->capture_default_str();
+  cmd->add_option("--checkpoint-every", o->checkpoint_every, "Steps between checkpoints (0: every epoch)");
+  cmd->add_option("--max-steps", o->max_steps, "Stop after this many steps in all");
+  cmd->add_flag("--resume", o->resume, "Continue from OUT/checkpoint.safetensors");
+  cmd->add_flag("--skip-unreadable", o->skip_unreadable, "Leave out images that cannot be decoded (counted in the log)");
+  cmd->add_flag("--no-progress", o->no_progress, "No progress bar");
+  return [o] { return run_train(*o); };
+}
+
+}  // namespace c2am::cli

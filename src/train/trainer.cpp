@@ -1,0 +1,289 @@
+#include "c2am/train/trainer.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "c2am/autograd/grad_mode.hpp"
+#include "c2am/loss/contrastive.hpp"
+#include "c2am/ops/ops.hpp"
+#include "train/progress.hpp"
+
+namespace fs = std::filesystem;
+
+namespace c2am {
+
+namespace {
+
+constexpr const char* kCheckpointFormat = "c2am-checkpoint-1";
+
+const char* orientation_name(OrientationCheck c) {
+  return c == OrientationCheck::Wsol ? "wsol" : c == OrientationCheck::Wsss ? "wsss" : "none";
+}
+const char* schedule_name(Schedule s) {
+  return s == Schedule::Poly ? "poly" : s == Schedule::Cosine ? "cosine" : "constant";
+}
+
+nlohmann::json describe(const TrainConfig& c) {
+  return {{"dataset", c.dataset},
+          {"split", c.split},
+          {"depth", c.model.backbone.depth},
+          {"base_width", c.model.backbone.base_width},
+          {"strides", c.model.backbone.strides},
+          {"stages", c.model.backbone.stages},
+          {"seed", c.model.seed},
+          {"weights", c.weights},
+          {"epochs", c.epochs},
+          {"batch_size", c.loader.batch_size},
+          {"lr", c.lr},
+          {"alpha", c.alpha},
+          {"weight_decay", c.weight_decay},
+          {"momentum", c.momentum},
+          {"nesterov", c.nesterov},
+          {"schedule", schedule_name(c.schedule)},
+          {"orientation", orientation_name(c.orientation)},
+          {"resize", c.loader.transform.resize},
+          {"crop", c.loader.transform.crop},
+          {"loader_seed", c.loader.seed}};
+}
+
+std::vector<ParamGroup> release_groups(const Model& model, double weight_decay) {
+  const ParameterGroups g = model.parameter_groups();
+  return {{"backbone weights", g.backbone_weights, 1.0, weight_decay},
+          {"backbone biases", g.backbone_biases, 2.0, 0.0},
+          {"head weights", g.head_weights, 10.0, weight_decay},
+          {"head biases", g.head_biases, 20.0, 0.0}};
+}
+
+struct Position {
+  std::size_t step = 0, epoch = 0, batch = 0;  // next step, epoch and batch to run
+  bool flipped = false;
+};
+
+void save_checkpoint(const std::string& path, const Model& model, const Sgd& sgd, const Position& at,
+                     const TrainConfig& config) {
+  safetensors::NamedTensors tensors;
+  for (const auto& [name, t] : model.state()) tensors.emplace_back("model." + name, t);
+  for (const auto& [name, t] : sgd.state()) tensors.emplace_back("optim." + name, t);
+  safetensors::save(path, tensors,
+                    {{"format", kCheckpointFormat},
+                     {"step", std::to_string(at.step)},
+                     {"epoch", std::to_string(at.epoch)},
+                     {"batch", std::to_string(at.batch)},
+                     {"flipped", at.flipped ? "1" : "0"},
+                     {"config", describe(config).dump()}});
+}
+
+Position load_checkpoint(const std::string& path, Model& model, Sgd& sgd) {
+  safetensors::Metadata metadata;
+  const auto tensors = safetensors::load(path, &metadata);
+  check(metadata.count("format") && metadata.at("format") == kCheckpointFormat, "resume", path,
+        " is not a c2am training checkpoint");
+  LoadOptions model_options;
+  model_options.strip_prefix = "model.";
+  load_state(model, tensors, model_options, path);
+  safetensors::NamedTensors momentum;
+  for (const auto& [name, t] : tensors)
+    if (name.rfind("optim.", 0) == 0) momentum.emplace_back(name.substr(6), t);
+  sgd.load_state(momentum);
+  Position at;
+  try {
+    at.step = std::stoull(metadata.at("step"));
+    at.epoch = std::stoull(metadata.at("epoch"));
+    at.batch = std::stoull(metadata.at("batch"));
+    at.flipped = metadata.at("flipped") == "1";
+  } catch (const std::exception&) {
+    throw Error("resume: " + path + " has a damaged position (step/epoch/batch)");
+  }
+  return at;
+}
+
+// Keeps the log lines of steps before `step` (a resumed run rewrites the rest).
+void truncate_log(const std::string& path, std::size_t step) {
+  std::ifstream in(path);
+  if (!in) return;
+  std::string kept, line;
+  while (std::getline(in, line)) {
+    const auto entry = nlohmann::json::parse(line, nullptr, false);
+    if (!entry.is_discarded() && entry.contains("step") && entry["step"].get<std::size_t>() < step) kept += line + "\n";
+  }
+  in.close();
+  const std::string temporary = path + ".tmp";
+  std::ofstream(temporary, std::ios::trunc) << kept;
+  fs::rename(temporary, path);
+}
+
+std::string format_double(double v) {
+  char text[40];
+  std::snprintf(text, sizeof text, "%.17g", v);
+  return text;
+}
+
+}  // namespace
+
+bool border_says_flip(const Tensor& map_in, OrientationCheck check) {
+  if (check == OrientationCheck::None) return false;
+  NoGradGuard no_grad;
+  const Tensor map = map_in.detach().to(Device::cpu()).to(DType::Float64);
+  c2am::check(map.dim() == 4 && map.size(1) == 1, "orientation check", "expected a map [N, 1, h, w], got ",
+              map.describe());
+  const std::int64_t h = map.size(2), w = map.size(3);
+  if (check == OrientationCheck::Wsol) {
+    // First image, binarized at 0.5; the four outermost rows and columns
+    // (corners counted in both).
+    const Tensor first = map.narrow(0, 0, 1);
+    const auto on = [](double v) { return v > 0.5 ? 1.0 : 0.0; };
+    double total = 0;
+    for (std::int64_t x = 0; x < w; ++x) total += on(first.at({0, 0, 0, x})) + on(first.at({0, 0, h - 1, x}));
+    for (std::int64_t y = 0; y < h; ++y) total += on(first.at({0, 0, y, 0})) + on(first.at({0, 0, y, w - 1}));
+    return total / static_cast<double>(2 * (h + w)) > 0.5;
+  }
+  // WSSS: mean of the four border bands, 4 pixels wide (or the whole side).
+  const std::int64_t band_h = std::min<std::int64_t>(4, h), band_w = std::min<std::int64_t>(4, w);
+  const double top = mean(map.narrow(2, 0, band_h)).item(), bottom = mean(map.narrow(2, h - band_h, band_h)).item();
+  const double left = mean(map.narrow(3, 0, band_w)).item(), right = mean(map.narrow(3, w - band_w, band_w)).item();
+  return (top + bottom + left + right) / 4.0 > 0.5;
+}
+
+TrainConfig recipe(const std::string& name, const std::string& preset) {
+  TrainConfig c;
+  if (name == "cub") {
+    c.loader.batch_size = 16, c.epochs = 20, c.lr = 1e-4, c.alpha = 0.05;
+    c.loader.transform = {256, 224, true, Interpolation::Bilinear};
+    c.orientation = OrientationCheck::Wsol;
+  } else if (name == "imagenet") {
+    c.loader.batch_size = 256, c.epochs = 5, c.lr = 1e-4, c.alpha = 0.25;
+    c.loader.transform = {256, 224, true, Interpolation::Bilinear};
+    c.orientation = OrientationCheck::Wsol;
+  } else if (name == "voc") {
+    c.loader.batch_size = 128, c.epochs = 10, c.lr = 1e-3, c.alpha = 0.25;
+    c.loader.transform = {512, 448, true, Interpolation::Bilinear};
+    c.orientation = OrientationCheck::Wsss;
+  } else {
+    throw Error("recipe: unknown '" + name + "' (expected cub, imagenet or voc)");
+  }
+  c.weight_decay = 1e-4;
+  if (preset == "release") {
+    c.momentum = 1e-4, c.nesterov = false, c.schedule = Schedule::Poly;
+  } else if (preset == "paper") {
+    c.momentum = 0.9, c.nesterov = false, c.schedule = Schedule::Cosine;
+  } else {
+    throw Error("recipe: unknown preset '" + preset + "' (expected release or paper)");
+  }
+  return c;
+}
+
+Trainer::Trainer(TrainConfig config) : config_(std::move(config)) {
+  check(config_.epochs >= 1, "train", "epochs must be at least 1");
+  check(config_.lr > 0 && std::isfinite(config_.lr), "train", "learning rate must be positive, got ", config_.lr);
+  check(std::isfinite(config_.alpha), "train", "alpha must be finite");
+}
+
+TrainResult Trainer::run() {
+  const auto dataset = open_dataset(config_.dataset, config_.split);
+  Model model(config_.model);
+  if (!config_.weights.empty()) load_weights(model, config_.weights, config_.weights_options);
+  Sgd sgd(release_groups(model, config_.weight_decay), {config_.momentum, config_.nesterov});
+  Loader loader(*dataset, config_.loader);
+
+  fs::create_directories(config_.output_dir);
+  const std::string checkpoint = checkpoint_path(config_.output_dir);
+  const std::string log_path = config_.output_dir + "/log.jsonl";
+  Position at;
+  if (config_.resume) {
+    check(fs::exists(checkpoint), "resume", "no checkpoint at ", checkpoint);
+    at = load_checkpoint(checkpoint, model, sgd);
+    truncate_log(log_path, at.step);
+  } else {
+    std::ofstream(log_path, std::ios::trunc);
+  }
+  std::ofstream log(log_path, std::ios::app);
+  check(static_cast<bool>(log), "train", "cannot write ", log_path);
+
+  const std::size_t per_epoch = loader.batches_per_epoch();
+  const std::size_t total_steps = config_.epochs * per_epoch;
+  const std::size_t stop_at = config_.max_steps ? std::min(config_.max_steps, total_steps) : total_steps;
+  model.train();
+  TrainResult result;
+  result.flipped = at.flipped;
+  double images_seen = 0, seconds = 0;
+  train::ProgressBar bar("train", stop_at, config_.progress);
+  bool saved_this_position = false;
+
+  while (at.step < stop_at && at.epoch < config_.epochs) {
+    loader.start_epoch(at.epoch, at.batch);
+    while (at.step < stop_at) {
+      const auto start = std::chrono::steady_clock::now();
+      std::optional<Batch> batch = loader.next();
+      if (!batch) break;
+      const Tensor images = batch->images.to(config_.model.device);
+      const ModelOutput out = model.forward(images);
+      const ContrastiveLossTerms terms = contrastive_loss(out.fg, out.bg, config_.alpha);
+      const double loss = terms.total.item();
+      if (!std::isfinite(loss)) {
+        throw Error("train: the loss became " + format_double(loss) + " at step " + std::to_string(at.step) +
+                    " (epoch " + std::to_string(at.epoch) + ", batch " + std::to_string(at.batch) + "); " +
+                    (fs::exists(checkpoint) ? "the last good checkpoint is " + checkpoint
+                                            : std::string("no checkpoint was written yet")) +
+                    ". Lower the learning rate or check the inputs.");
+      }
+      const double lr = scheduled_lr(config_.schedule, config_.lr, at.step, total_steps);
+      sgd.zero_grad();
+      terms.total.backward();
+      sgd.step(lr);
+      const double step_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      const auto n = static_cast<double>(batch->indices.size());
+      images_seen += n, seconds += step_seconds;
+
+      const bool last_of_epoch = at.batch + 1 == per_epoch;
+      if (last_of_epoch && at.epoch == 0 && border_says_flip(out.map, config_.orientation)) at.flipped = true;
+      nlohmann::json entry = {{"step", at.step},
+                              {"epoch", at.epoch},
+                              {"batch", at.batch},
+                              {"lr", lr},
+                              {"loss", loss},
+                              {"bg_bg", terms.bg_bg.item()},
+                              {"bg_fg", terms.bg_fg.item()},
+                              {"fg_fg", terms.fg_fg.item()},
+                              {"images_per_s", n / step_seconds},
+                              {"skipped", loader.skipped()}};
+      log << entry.dump() << "\n" << std::flush;
+      if (on_step) on_step(at.step, terms);
+      result.last_loss = loss;
+
+      char detail[160];
+      std::snprintf(detail, sizeof detail, "epoch %zu | %.1f img/s | loss %.4f (bg %.4f, bg-fg %.4f, fg %.4f)",
+                    at.epoch + 1, images_seen / seconds, loss, terms.bg_bg.item(), terms.bg_fg.item(),
+                    terms.fg_fg.item());
+      ++at.step;
+      if (last_of_epoch) {
+        ++at.epoch, at.batch = 0;
+      } else {
+        ++at.batch;
+      }
+      bar.update(at.step, detail);
+      saved_this_position = false;
+      if (last_of_epoch || (config_.checkpoint_every && at.step % config_.checkpoint_every == 0)) {
+        save_checkpoint(checkpoint, model, sgd, at, config_);
+        saved_this_position = true;
+      }
+      if (last_of_epoch) break;
+    }
+  }
+  bar.finish();
+  if (!saved_this_position) save_checkpoint(checkpoint, model, sgd, at, config_);
+  save_weights(model, config_.output_dir + "/model.safetensors",
+               {{"flipped", at.flipped ? "1" : "0"}, {"config", describe(config_).dump()}});
+  result.steps = at.step;
+  result.epochs_completed = at.epoch;
+  result.flipped = at.flipped;
+  result.images_per_second = seconds > 0 ? images_seen / seconds : 0;
+  result.checkpoint = checkpoint;
+  return result;
+}
+
+}  // namespace c2am

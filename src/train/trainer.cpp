@@ -117,6 +117,17 @@ void truncate_log(const std::string& path, std::size_t step) {
   fs::rename(temporary, path);
 }
 
+// Whether every parameter and buffer of the model is finite.
+bool all_finite(const Model& model) {
+  for (const auto& [name, t] : model.state()) {
+    if (t.dtype() != DType::Float32 && t.dtype() != DType::Float64) continue;
+    const Tensor host = t.detach().to(Device::cpu());
+    for (double v : host.to_vector<double>())
+      if (!std::isfinite(v)) return false;
+  }
+  return true;
+}
+
 std::string format_double(double v) {
   char text[40];
   std::snprintf(text, sizeof text, "%.17g", v);
@@ -268,6 +279,11 @@ TrainResult Trainer::run() {
       bar.update(at.step, detail);
       saved_this_position = false;
       if (last_of_epoch || (config_.checkpoint_every && at.step % config_.checkpoint_every == 0)) {
+        // A step can leave non-finite weights behind a finite loss; such a
+        // state must not replace the last good checkpoint.
+        check(all_finite(model), "train", "the weights became non-finite at step ", at.step - 1, "; ",
+              fs::exists(checkpoint) ? "the last good checkpoint is " + checkpoint : "no checkpoint was written yet",
+              ". Lower the learning rate or check the inputs.");
         save_checkpoint(checkpoint, model, sgd, at, config_);
         saved_this_position = true;
       }
@@ -275,7 +291,11 @@ TrainResult Trainer::run() {
     }
   }
   bar.finish();
-  if (!saved_this_position) save_checkpoint(checkpoint, model, sgd, at, config_);
+  if (!saved_this_position) {
+    check(all_finite(model), "train", "the weights became non-finite; ",
+          fs::exists(checkpoint) ? "the last good checkpoint is " + checkpoint : "no checkpoint was written yet");
+    save_checkpoint(checkpoint, model, sgd, at, config_);
+  }
   save_weights(model, config_.output_dir + "/model.safetensors",
                {{"flipped", at.flipped ? "1" : "0"}, {"config", describe(config_).dump()}});
   result.steps = at.step;

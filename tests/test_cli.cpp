@@ -1,0 +1,101 @@
+// The `c2am` command end to end: option errors before any work, a short
+// training run, and maps written as .npy and PNG.
+
+#include <catch2/catch.hpp>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <unistd.h>
+
+#include "c2am/c2am.hpp"
+
+using namespace c2am;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Run {
+  int status;
+  std::string output;
+};
+
+Run c2am_command(const std::string& arguments) {
+  const std::string command = std::string(C2AM_CLI) + " " + arguments + " 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  REQUIRE(pipe);
+  Run run{0, {}};
+  std::array<char, 4096> buffer{};
+  while (fgets(buffer.data(), buffer.size(), pipe)) run.output += buffer.data();
+  run.status = pclose(pipe);
+  return run;
+}
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    path = fs::temp_directory_path() / ("c2am-cli-" + std::to_string(::getpid()));
+    fs::create_directories(path);
+  }
+  ~TempDir() { fs::remove_all(path); }
+  std::string str() const { return path.string(); }
+};
+
+const std::string kTiny = "--backbone resnet18 --base-width 4 --batch 8 --resize 72 --crop 64 --no-progress";
+
+}  // namespace
+
+TEST_CASE("bad options and paths fail before any work", "[cli]") {
+  TempDir dir;
+  const std::string out = dir.str() + "/out";
+  Run r = c2am_command("train --data synthetic --bogus 1 --out " + out);
+  CHECK(r.status != 0);
+  CHECK_THAT(r.output, Catch::Contains("bogus"));
+  r = c2am_command("train --data synthetic --weights " + dir.str() + "/absent.safetensors --out " + out);
+  CHECK(r.status != 0);
+  CHECK_THAT(r.output, Catch::Contains("absent.safetensors"));
+  r = c2am_command("train --data folder:" + dir.str() + "/absent --out " + out + " " + kTiny);
+  CHECK(r.status != 0);
+  CHECK_THAT(r.output, Catch::Contains("does not exist"));
+  r = c2am_command("train --data synthetic --recipe coco --out " + out);
+  CHECK(r.status != 0);
+  CHECK_THAT(r.output, Catch::Contains("coco"));
+  r = c2am_command("train --data synthetic --backbone vgg16 --out " + out);
+  CHECK(r.status != 0);
+  CHECK_THAT(r.output, Catch::Contains("vgg16"));
+  CHECK_FALSE(fs::exists(out));
+  r = c2am_command("");
+  CHECK(r.status != 0);
+  CHECK(c2am_command("maps --help").status == 0);
+}
+
+TEST_CASE("train, then maps of a folder", "[cli]") {
+  TempDir dir;
+  const std::string out = dir.str() + "/run";
+  Run r = c2am_command("train --data synthetic:16 --epochs 1 --out " + out + " " + kTiny);
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  CHECK(fs::exists(out + "/model.safetensors"));
+  CHECK(fs::exists(out + "/checkpoint.safetensors"));
+
+  fs::create_directories(dir.path / "images");
+  Image a(50, 30), b(20, 40);
+  write_png(dir.str() + "/images/a.png", a);
+  write_png(dir.str() + "/images/b.png", b);
+  r = c2am_command("maps --weights " + out + "/model.safetensors --data " + dir.str() + "/images --size 64 --out " +
+                   dir.str() + "/maps");
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  Shape shape;
+  const auto map = read_npy(dir.str() + "/maps/a.npy", shape);
+  CHECK(shape == Shape{30, 50});
+  for (float v : map) REQUIRE((v >= 0.0f && v <= 1.0f));
+  (void)read_npy(dir.str() + "/maps/b.npy", shape);
+  CHECK(shape == Shape{40, 20});
+  CHECK(read_image(dir.str() + "/maps/b.png").width == 20);
+  // Maps also work from the checkpoint.
+  r = c2am_command("maps --weights " + out + "/checkpoint.safetensors --data " + dir.str() +
+                   "/images --size 64 --no-png --out " + dir.str() + "/maps2");
+  REQUIRE(r.status == 0);
+  CHECK(read_npy(dir.str() + "/maps2/a.npy", shape) == map);
+}

@@ -25,5 +25,6 @@
 #include "c2am/train/sgd.hpp"
 #include "c2am/train/trainer.hpp"
 #include "c2am/wsol/boxes.hpp"
+#include "c2am/wsol/evaluate.hpp"
 #include "c2am/wsol/metrics.hpp"
 #include "c2am/ops/ops.hpp"

@@ -78,6 +78,18 @@ Image read_image(const std::string& path) {
   return decode_image(bytes.data(), bytes.size(), path);
 }
 
+std::vector<std::uint8_t> encode_png(const Image& image) {
+  check_writable(image, "<memory>");
+  std::vector<std::uint8_t> bytes;
+  const auto append = [](void* context, void* data, int size) {
+    auto* out = static_cast<std::vector<std::uint8_t>*>(context);
+    out->insert(out->end(), static_cast<std::uint8_t*>(data), static_cast<std::uint8_t*>(data) + size);
+  };
+  if (!stbi_write_png_to_func(append, &bytes, image.width, image.height, 3, image.pixels.data(), image.width * 3))
+    fail("<memory>", "PNG encoding failed");
+  return bytes;
+}
+
 void write_png(const std::string& path, const Image& image) {
   check_writable(image, path);
   write_atomically(path, [&](const std::string& temporary) {

@@ -1,5 +1,6 @@
-// A procedural dataset: one textured object (ellipse, rectangle, triangle or
-// diamond) on a textured background per image, with its exact box and mask.
+// A procedural dataset: one vivid textured object (ellipse, rectangle,
+// triangle or diamond) on a muted textured background per image, with its
+// exact box and mask.
 // Everything follows from (seed, index), so any image can be regenerated
 // alone and the dataset needs no files.
 
@@ -38,23 +39,27 @@ struct Scene {
   std::uint64_t noise_seed;
 };
 
-std::array<double, 3> colour(Generator& gen, double hue_center, double hue_spread) {
-  // A hue around hue_center, decent saturation and value, converted to RGB.
-  const double h = std::fmod(hue_center + gen.uniform(-hue_spread, hue_spread) + 1.0, 1.0) * 6.0;
-  const double s = gen.uniform(0.45, 0.95), v = gen.uniform(0.35, 0.95);
+// An RGB colour from hue (turns), saturation and value.
+std::array<double, 3> hsv(double hue, double s, double v) {
+  const double h = std::fmod(hue + 1.0, 1.0) * 6.0;
   const double c = v * s, x = c * (1 - std::abs(std::fmod(h, 2.0) - 1)), m = v - c;
-  std::array<double, 3> rgb{};
-  const int sector = static_cast<int>(h);
   const double table[6][3] = {{c, x, 0}, {x, c, 0}, {0, c, x}, {0, x, c}, {x, 0, c}, {c, 0, x}};
-  for (int i = 0; i < 3; ++i) rgb[i] = (table[sector % 6][i] + m) * 255.0;
-  return rgb;
+  const int sector = static_cast<int>(h) % 6;
+  return {(table[sector][0] + m) * 255.0, (table[sector][1] + m) * 255.0, (table[sector][2] + m) * 255.0};
 }
 
-Texture texture(Generator& gen, double hue, int size) {
+// Backgrounds are muted (low saturation), objects vivid: the one property
+// all objects share, which a network trained without labels can pick up.
+Texture texture(Generator& gen, int size, bool object) {
   Texture t;
   t.kind = static_cast<int>(gen.below(4));
-  t.a = colour(gen, hue, 0.06);
-  t.b = colour(gen, hue, 0.06);
+  const double hue = gen.uniform();
+  const auto pick = [&] {
+    return object ? hsv(hue + gen.uniform(-0.08, 0.08), gen.uniform(0.7, 1.0), gen.uniform(0.6, 1.0))
+                  : hsv(hue + gen.uniform(-0.08, 0.08), gen.uniform(0.0, 0.3), gen.uniform(0.25, 0.85));
+  };
+  t.a = pick();
+  t.b = pick();
   t.period = gen.uniform(0.06, 0.2) * size;
   t.angle = gen.uniform(0, kPi);
   t.phase = gen.uniform(0, 2 * kPi);
@@ -71,10 +76,8 @@ Scene make_scene(std::uint64_t seed, std::size_t index, int size) {
   s.cx = gen.uniform(margin, size - margin);
   s.cy = gen.uniform(margin, size - margin);
   s.rotation = gen.uniform(-0.5, 0.5);
-  const double background_hue = gen.uniform();
-  s.background = texture(gen, background_hue, size);
-  // The object's hue sits across the colour wheel from the background's.
-  s.object = texture(gen, background_hue + gen.uniform(0.33, 0.67), size);
+  s.background = texture(gen, size, false);
+  s.object = texture(gen, size, true);
   s.noise_seed = gen.next_u64();
   return s;
 }

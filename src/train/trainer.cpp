@@ -196,12 +196,19 @@ Trainer::Trainer(TrainConfig config) : config_(std::move(config)) {
 
 TrainResult Trainer::run() {
   const auto dataset = open_dataset(config_.dataset, config_.split);
+  return run(*dataset);
+}
+
+TrainResult Trainer::run(const Dataset& dataset) {
   Model model(config_.model);
   if (!config_.weights.empty()) load_weights(model, config_.weights, config_.weights_options);
   Sgd sgd(release_groups(model, config_.weight_decay), {config_.momentum, config_.nesterov});
-  Loader loader(*dataset, config_.loader);
+  Loader loader(dataset, config_.loader);
 
-  fs::create_directories(config_.output_dir);
+  std::error_code ec;
+  fs::create_directories(config_.output_dir, ec);
+  check(!ec && fs::is_directory(config_.output_dir), "train", "cannot create the output directory ",
+        config_.output_dir, ec ? " (" + ec.message() + ")" : std::string(" (a file has that name)"));
   const std::string checkpoint = checkpoint_path(config_.output_dir);
   const std::string log_path = config_.output_dir + "/log.jsonl";
   Position at;

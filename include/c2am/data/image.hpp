@@ -33,6 +33,9 @@ inline constexpr std::int64_t kMaxImagePixels = std::int64_t{1} << 28;
 Image read_image(const std::string& path);
 Image decode_image(const std::uint8_t* data, std::size_t size, const std::string& source);
 
+// PNG file bytes of `image` (for embedding in reports).
+std::vector<std::uint8_t> encode_png(const Image& image);
+
 // Writes atomically (temporary file beside `path`, then rename).
 void write_png(const std::string& path, const Image& image);
 void write_jpeg(const std::string& path, const Image& image, int quality = 95);

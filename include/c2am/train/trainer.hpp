@@ -61,7 +61,10 @@ struct TrainResult {
 class Trainer {
  public:
   explicit Trainer(TrainConfig config);
+  // Trains on open_dataset(config.dataset, config.split) ...
   TrainResult run();
+  // ... or on a dataset the caller built (config.dataset is then unused).
+  TrainResult run(const Dataset& dataset);
   // Called after every step with (step, total loss terms); for tests and tools.
   std::function<void(std::size_t, const ContrastiveLossTerms&)> on_step;
 

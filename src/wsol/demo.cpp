@@ -1,0 +1,207 @@
+#include "c2am/wsol/demo.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "c2am/autograd/grad_mode.hpp"
+#include "c2am/data/loader.hpp"
+#include "c2am/inference.hpp"
+#include "c2am/io/visualize.hpp"
+#include "c2am/ops/ops.hpp"
+#include "c2am/train/trainer.hpp"
+#include "c2am/wsol/evaluate.hpp"
+#include "train/progress.hpp"
+#include "wsol/report.hpp"
+
+namespace fs = std::filesystem;
+
+namespace c2am::wsol {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+nn::ResNetConfig demo_backbone(const DemoConfig& c) {
+  nn::ResNetConfig b;
+  b.depth = 18;
+  b.base_width = c.base_width;
+  // Output stride 8: 12×12 maps for 96-pixel images.
+  b.strides = {1, 1, 2, 1};
+  return b;
+}
+
+SyntheticConfig split(const DemoConfig& c, std::size_t count, std::uint64_t stream) {
+  SyntheticConfig s;
+  s.count = count;
+  s.image_size = c.image_size;
+  s.seed = c.seed * 16 + stream;  // disjoint streams for train, val and test
+  return s;
+}
+
+TrainTransform train_transform(const DemoConfig& c) {
+  return {c.image_size, c.image_size * 5 / 6, true, Interpolation::Bilinear};
+}
+
+// Shape classification with softmax cross-entropy, written with the public
+// ops; the classifier weights are dropped afterwards.
+void pretrain_backbone(const DemoConfig& c, const Dataset& train, const std::string& path) {
+  Generator gen(c.seed + 101);
+  nn::ResNet net(demo_backbone(c), gen);
+  const auto classes = static_cast<std::int64_t>(train.class_names().size());
+  Tensor classifier = normal({net.feature_channels(), classes}, 0.0, 0.01, gen).set_requires_grad();
+  nn::NamedTensors params = net.named_parameters();
+  params.emplace_back("classifier", classifier);
+  Sgd sgd({{"all", params, 1.0, 1e-4}}, {0.9, false});
+  LoaderConfig lc;
+  lc.batch_size = c.batch_size;
+  lc.seed = c.seed + 7;
+  lc.transform = train_transform(c);
+  Loader loader(train, lc);
+  const std::size_t total = c.pretrain_epochs * loader.batches_per_epoch();
+  train::ProgressBar bar("pretrain", total, c.progress);
+  std::size_t step = 0;
+  for (std::size_t epoch = 0; epoch < c.pretrain_epochs; ++epoch) {
+    loader.start_epoch(epoch);
+    while (auto batch = loader.next()) {
+      const Tensor logits = matmul(mean(net.forward(batch->images), {2, 3}), classifier);
+      const Tensor shift = max(logits, {1}, true).detach();
+      const Tensor log_normalizer = log(sum(exp(logits - shift), {1}, true)) + shift;
+      std::vector<float> onehot(batch->indices.size() * static_cast<std::size_t>(classes), 0.0f);
+      for (std::size_t i = 0; i < batch->indices.size(); ++i)
+        onehot[i * classes + train.sample(batch->indices[i]).label] = 1.0f;
+      const Tensor target = from_vector<float>(onehot, {static_cast<std::int64_t>(batch->indices.size()), classes});
+      const Tensor loss = mean(sum((log_normalizer - logits) * target, {1}));
+      sgd.zero_grad();
+      loss.backward();
+      sgd.step(scheduled_lr(Schedule::Cosine, 0.05, step, total));
+      ++step;
+      char detail[64];
+      std::snprintf(detail, sizeof detail, "| shape classification loss %.3f", loss.item());
+      bar.update(step, detail);
+    }
+  }
+  bar.finish();
+  save_weights(net, path);
+}
+
+nlohmann::json sweep_table(const std::vector<double>& thresholds, const std::vector<double>& accuracy) {
+  nlohmann::json rows = nlohmann::json::array();
+  for (std::size_t i = 0; i < thresholds.size(); ++i) rows.push_back({{"threshold", thresholds[i]}, {"gt_known_loc", accuracy[i]}});
+  return rows;
+}
+
+void write_json(const std::string& path, const nlohmann::json& value) {
+  const std::string temporary = path + ".tmp";
+  std::ofstream(temporary, std::ios::trunc) << value.dump(2) << "\n";
+  fs::rename(temporary, path);
+}
+
+}  // namespace
+
+DemoResult run_demo(const DemoConfig& c) {
+  const auto start = Clock::now();
+  std::error_code ec;
+  fs::create_directories(c.output_dir + "/vis", ec);
+  check(!ec, "demo", "cannot create ", c.output_dir, " (", ec.message(), ")");
+  const auto train = make_synthetic(split(c, c.train_images, 1));
+  const auto val = make_synthetic(split(c, c.val_images, 2));
+  const auto test = make_synthetic(split(c, c.test_images, 3));
+  std::printf("c2am demo: synthetic data (%zu train, %zu validation, %zu test images of %dx%d)\n", train->size(),
+              val->size(), test->size(), c.image_size, c.image_size);
+
+  // 1. The backbone's initialization (see demo.hpp).
+  const std::string backbone = c.output_dir + "/backbone.safetensors";
+  std::printf("1/4 pretraining the backbone (ResNet-18 layout, base width %lld) as a shape classifier\n",
+              static_cast<long long>(c.base_width));
+  std::fflush(stdout);
+  pretrain_backbone(c, *train, backbone);
+  const double pretrain_seconds = seconds_since(start);
+
+  // 2. C²AM, no labels.
+  std::printf("2/4 training C²AM (no labels)\n");
+  std::fflush(stdout);
+  TrainConfig tc;
+  tc.dataset = "synthetic";  // unused: the dataset is passed below
+  tc.model.backbone = demo_backbone(c);
+  tc.model.seed = c.seed;
+  tc.weights = backbone;
+  tc.weights_options.add_prefix = "backbone.";
+  tc.weights_options.strict = false;
+  tc.loader.batch_size = c.batch_size;
+  tc.loader.seed = c.seed + 3;
+  tc.loader.transform = train_transform(c);
+  tc.epochs = c.epochs;
+  tc.lr = 0.005;
+  tc.alpha = 0.05;
+  tc.momentum = 0.9;
+  tc.schedule = Schedule::Cosine;
+  tc.output_dir = c.output_dir + "/train";
+  tc.progress = c.progress;
+  Trainer trainer(tc);
+  const TrainResult trained = trainer.run(*train);
+  const double train_seconds = seconds_since(start) - pretrain_seconds;
+
+  // 3. Threshold on the validation split, metrics on the test split.
+  std::printf("3/4 choosing the threshold on the validation split, evaluating on the test split\n");
+  std::fflush(stdout);
+  TrainedModel model = load_trained_model(tc.output_dir + "/model.safetensors");
+  EvalOptions eo;
+  eo.resize = c.image_size;
+  eo.crop = c.image_size;
+  eo.flipped = model.flipped;
+  const auto val_maps = compute_maps(*model.model, *val, eo);
+  const Evaluator val_eval = evaluate(val_maps, eo.thresholds);
+  const std::size_t best = best_index(val_eval.gt_known());
+  const double threshold = eo.thresholds[best];
+  const auto test_maps = compute_maps(*model.model, *test, eo);
+  const Evaluator test_eval = evaluate(test_maps, eo.thresholds);
+  const BaselineScores full = full_image_baseline(test_maps), center = center_baseline(test_maps);
+
+  DemoResult result;
+  result.threshold = threshold;
+  result.gt_known = test_eval.gt_known()[best];
+  result.max_box_acc_v2 = test_eval.max_box_acc_v2();
+  result.baseline_full_image = full.gt_known;
+  result.baseline_center = center.gt_known;
+
+  // 4. Outputs.
+  std::printf("4/4 writing metrics, pictures and the report\n");
+  std::vector<ReportImage> pictures;
+  for (std::size_t i = 0; i < test_maps.size() && i < 24; ++i) {
+    const EvaluatedImage& e = test_maps[i];
+    const Image image = test->load_image(e.index);
+    Image vis = heatmap_overlay(image, e.map.values, 0.45f);
+    for (const Box& g : e.gt) draw_box(vis, g, {40, 220, 40}, 1);
+    const Box predicted = predicted_box(e, threshold);
+    draw_box(vis, predicted, {230, 30, 30}, 1);
+    const Image large = resize(vis, vis.width * 2, vis.height * 2, Interpolation::Bilinear);
+    write_png(c.output_dir + "/vis/test_" + std::to_string(i) + ".png", large);
+    pictures.push_back({large, iou(predicted, e.gt.front())});
+  }
+  result.seconds = seconds_since(start);
+  const nlohmann::json metrics = {
+      {"gt_known_loc", result.gt_known},
+      {"max_box_acc_v2", result.max_box_acc_v2},
+      {"max_box_acc", test_eval.max_box_acc()},
+      {"threshold", threshold},
+      {"threshold_chosen_on", "validation"},
+      {"baseline_full_image", {{"gt_known_loc", full.gt_known}, {"max_box_acc_v2", full.max_box_acc_v2}}},
+      {"baseline_center", {{"gt_known_loc", center.gt_known}, {"max_box_acc_v2", center.max_box_acc_v2}}},
+      {"validation_sweep", sweep_table(eo.thresholds, val_eval.gt_known())},
+      {"test_sweep", sweep_table(eo.thresholds, test_eval.gt_known())},
+      {"images", {{"train", train->size()}, {"validation", val->size()}, {"test", test->size()}}},
+      {"map_flipped", model.flipped},
+      {"seconds", {{"pretraining", pretrain_seconds}, {"training", train_seconds}, {"total", result.seconds}}},
+      {"training_images_per_second", trained.images_per_second}};
+  write_json(c.output_dir + "/metrics.json", metrics);
+  result.report = c.output_dir + "/report.html";
+  write_report(result.report, metrics, tc.output_dir + "/log.jsonl", pictures);
+  return result;
+}
+
+}  // namespace c2am::wsol

@@ -6,6 +6,8 @@
 #include <array>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <unistd.h>
 
 #include "c2am/c2am.hpp"
@@ -98,4 +100,27 @@ TEST_CASE("train, then maps of a folder", "[cli]") {
                    "/images --size 64 --no-png --out " + dir.str() + "/maps2");
   REQUIRE(r.status == 0);
   CHECK(read_npy(dir.str() + "/maps2/a.npy", shape) == map);
+}
+
+TEST_CASE("the demo writes metrics, pictures, the log and a self-contained report", "[cli][demo]") {
+  TempDir dir;
+  const std::string out = dir.str() + "/demo";
+  const Run r = c2am_command("demo --quick --no-progress --out " + out);
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  CHECK_THAT(r.output, Catch::Contains("report: " + out + "/report.html"));
+  std::ifstream metrics_file(out + "/metrics.json");
+  const std::string metrics((std::istreambuf_iterator<char>(metrics_file)), std::istreambuf_iterator<char>());
+  for (const char* key : {"\"gt_known_loc\"", "\"max_box_acc_v2\"", "\"threshold\"", "\"baseline_full_image\"",
+                          "\"baseline_center\"", "\"threshold_chosen_on\": \"validation\""}) {
+    INFO(key);
+    CHECK_THAT(metrics, Catch::Contains(key));
+  }
+  std::ifstream report_file(out + "/report.html");
+  const std::string report((std::istreambuf_iterator<char>(report_file)), std::istreambuf_iterator<char>());
+  CHECK_THAT(report, Catch::Contains("<svg") && Catch::Contains("data:image/png;base64,") &&
+                         Catch::Contains("GT-known Loc"));
+  CHECK(report.find("src='http") == std::string::npos);  // nothing fetched from elsewhere
+  CHECK(fs::exists(out + "/train/log.jsonl"));
+  CHECK(fs::exists(out + "/vis/test_0.png"));
 }

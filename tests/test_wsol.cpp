@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "c2am/wsol/boxes.hpp"
+#include "c2am/wsol/evaluate.hpp"
 #include "c2am/wsol/metrics.hpp"
 #include "support/test_support.hpp"
 
@@ -171,4 +172,35 @@ TEST_CASE("GT-known Loc, Top-k Loc and MaxBoxAccV2 on hand-computed cases", "[ws
   CHECK(release_thresholds().size() == 19);
   CHECK(release_thresholds().front() == Approx(0.05));
   CHECK(box_acc_thresholds().size() == 100);
+}
+
+TEST_CASE("the test transform maps boxes into the crop and back", "[wsol]") {
+  EvalOptions o;
+  o.resize = 480;
+  o.crop = 448;
+  const CropGeometry g = crop_geometry(960, 240, o);  // x scale 0.5, y scale 2, crop offset 16
+  const Box in_crop = g.to_crop({100, 20, 500, 100});
+  CHECK(in_crop.x0 == Approx(50 - 16));
+  CHECK(in_crop.y0 == Approx(40 - 16));
+  CHECK(in_crop.x1 == Approx(250 - 16));
+  CHECK(in_crop.y1 == Approx(200 - 16));
+  const Box back = g.to_original(in_crop);
+  CHECK(back.x0 == Approx(100));
+  CHECK(back.y1 == Approx(100));
+  // Parts outside the crop are clipped to it.
+  const Box clipped = g.to_crop({0, 0, 960, 240});
+  CHECK((clipped.x0 == 0 && clipped.y0 == 0 && clipped.x1 == 448 && clipped.y1 == 448));
+}
+
+TEST_CASE("baselines score fixed boxes", "[wsol]") {
+  EvaluatedImage a, b;
+  a.geometry.crop = b.geometry.crop = 100;
+  a.gt = {{0, 0, 100, 100}};  // the whole crop: the full-image box is exact
+  b.gt = {{30, 30, 70, 70}};  // centred, 40 x 40
+  const BaselineScores full = full_image_baseline({a, b});
+  CHECK(full.gt_known == 0.5);  // b: IoU 0.16
+  // Mean GT size 70 x 70, centred: IoU with a = 0.49, with b = 1600/4900.
+  const BaselineScores center = center_baseline({a, b});
+  CHECK(center.gt_known == 0.0);
+  CHECK(center.max_box_acc_v2 == Approx((2.0 + 0.0 + 0.0) / 6.0));  // both >= 0.3, none >= 0.5
 }

@@ -123,4 +123,24 @@ TEST_CASE("the demo writes metrics, pictures, the log and a self-contained repor
   CHECK(report.find("src='http") == std::string::npos);  // nothing fetched from elsewhere
   CHECK(fs::exists(out + "/train/log.jsonl"));
   CHECK(fs::exists(out + "/vis/test_0.png"));
+
+  // The wsol subcommands on the demo's model.
+  const std::string model = out + "/train/model.safetensors", common = " --resize 96 --crop 96 --data synthetic:12";
+  Run eval = c2am_command("wsol eval --weights " + model + common + " --out " + dir.str() + "/wsol/metrics.json");
+  INFO(eval.output);
+  REQUIRE(eval.status == 0);
+  CHECK_THAT(eval.output, Catch::Contains("<- chosen") && Catch::Contains("MaxBoxAccV2"));
+  std::ifstream eval_file(dir.str() + "/wsol/metrics.json");
+  const std::string eval_json((std::istreambuf_iterator<char>(eval_file)), std::istreambuf_iterator<char>());
+  CHECK_THAT(eval_json, Catch::Contains("\"threshold_chosen_on\": \"val\"") && Catch::Contains("\"per_threshold\""));
+  CHECK(c2am_command("wsol eval --pick-on-test --mode release --weights " + model + common + " --out " + dir.str() +
+                     "/wsol/release.json").status == 0);
+  Run boxes = c2am_command("wsol boxes --threshold 0.5 --weights " + model + common + " --out " + dir.str() + "/wsol/boxes.json");
+  REQUIRE(boxes.status == 0);
+  std::ifstream boxes_file(dir.str() + "/wsol/boxes.json");
+  const std::string boxes_json((std::istreambuf_iterator<char>(boxes_file)), std::istreambuf_iterator<char>());
+  CHECK(std::count(boxes_json.begin(), boxes_json.end(), '[') >= 13);  // the list and 12 boxes
+  CHECK(c2am_command("wsol vis --threshold 0.5 --limit 2 --weights " + model + common + " --out " + dir.str() + "/wsol/vis").status == 0);
+  CHECK(fs::exists(dir.str() + "/wsol/vis/image_1.png"));
+  CHECK(c2am_command("wsol boxes --weights " + model + common).status != 0);  // --threshold is required
 }

@@ -13,5 +13,6 @@ using Run = std::function<int()>;
 Run add_train(CLI::App& app);
 Run add_maps(CLI::App& app);
 Run add_demo(CLI::App& app);
+Run add_wsol(CLI::App& app);
 
 }  // namespace c2am::cli

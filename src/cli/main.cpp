@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   add(c2am::cli::add_train);
   add(c2am::cli::add_maps);
   add(c2am::cli::add_demo);
+  add(c2am::cli::add_wsol);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

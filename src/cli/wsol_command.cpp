@@ -1,0 +1,235 @@
+// `c2am wsol eval | boxes | vis`: metrics of a trained model on a dataset,
+// pseudo boxes for a split, and pictures of maps and boxes.
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "c2am/cuda/runtime.hpp"
+#include "c2am/data/transforms.hpp"
+#include "c2am/inference.hpp"
+#include "c2am/io/visualize.hpp"
+#include "c2am/wsol/evaluate.hpp"
+#include "cli/commands.hpp"
+
+namespace fs = std::filesystem;
+
+namespace c2am::cli {
+
+namespace {
+
+struct WsolOptions {
+  std::string weights, data, split, pick_on = "val", predictions, out, mode = "upsampled", device = "cpu";
+  bool pick_on_test = false;
+  double threshold = -1;
+  int resize = 480, crop = 448;
+  std::size_t limit = 0;
+};
+
+struct Loaded {
+  TrainedModel model;
+  wsol::EvalOptions options;
+};
+
+Loaded load(const WsolOptions& o) {
+  const Device device = Device::parse(o.device);
+  if (device.is_cuda() && !cuda::available())
+    throw Error("--device " + o.device + ": CUDA is not available (" + cuda::availability().reason + ")");
+  Loaded l{load_trained_model(o.weights, device), {}};
+  l.options.resize = o.resize;
+  l.options.crop = o.crop;
+  l.options.mode = o.mode == "release" ? wsol::MapMode::Release : wsol::MapMode::Upsampled;
+  l.options.flipped = l.model.flipped;
+  return l;
+}
+
+void write_text(const std::string& path, const std::string& text) {
+  if (const auto parent = fs::path(path).parent_path(); !parent.empty()) fs::create_directories(parent);
+  const std::string temporary = path + ".tmp";
+  std::ofstream(temporary, std::ios::trunc) << text;
+  fs::rename(temporary, path);
+}
+
+// "path top1 top2 top3 top4 top5" per line; matched to images by path suffix.
+std::vector<std::vector<int>> read_predictions(const std::string& file, const Dataset& dataset,
+                                               const std::vector<wsol::EvaluatedImage>& images) {
+  std::ifstream in(file);
+  if (!in) throw Error("wsol eval: cannot read predictions " + file);
+  std::map<std::string, std::vector<int>> by_path;
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    std::istringstream fields(line);
+    std::string path;
+    if (!(fields >> path)) continue;
+    std::vector<int> top;
+    for (int c; fields >> c;) top.push_back(c);
+    if (top.empty() || !fields.eof())
+      throw Error("wsol eval: " + file + ":" + std::to_string(number) + ": expected 'path class [class ...]'");
+    by_path[path] = top;
+  }
+  std::vector<std::vector<int>> out;
+  for (const auto& image : images) {
+    const std::string& path = dataset.sample(image.index).image_path;
+    const auto found = std::find_if(by_path.begin(), by_path.end(), [&](const auto& entry) {
+      return path.size() >= entry.first.size() && path.compare(path.size() - entry.first.size(), entry.first.size(), entry.first) == 0;
+    });
+    if (found == by_path.end()) throw Error("wsol eval: " + file + " has no prediction for " + path);
+    out.push_back(found->second);
+  }
+  return out;
+}
+
+int run_eval(const WsolOptions& o) {
+  Loaded l = load(o);
+  const auto data = open_dataset(o.data, o.split);
+  const auto maps = wsol::compute_maps(*l.model.model, *data, l.options);
+  std::vector<std::vector<int>> top5;
+  if (!o.predictions.empty()) top5 = read_predictions(o.predictions, *data, maps);
+  const wsol::Evaluator result = wsol::evaluate(maps, l.options.thresholds, top5);
+  // The threshold: from another split (default), or from this one as the release does.
+  std::vector<double> picking = result.gt_known();
+  std::string picked_on = o.split + " (the evaluated split, as the release)";
+  if (!o.pick_on_test) {
+    const auto pick = open_dataset(o.data, o.pick_on);
+    picking = wsol::evaluate(wsol::compute_maps(*l.model.model, *pick, l.options), l.options.thresholds).gt_known();
+    picked_on = o.pick_on;
+  }
+  const std::size_t best = wsol::best_index(picking);
+  nlohmann::json table = nlohmann::json::array();
+  std::printf("%9s %14s %14s%s\n", "threshold", ("GT-known " + o.pick_on).c_str(), ("GT-known " + o.split).c_str(),
+              top5.empty() ? "" : "     Top-1 Loc     Top-5 Loc");
+  for (std::size_t i = 0; i < l.options.thresholds.size(); ++i) {
+    nlohmann::json row = {{"threshold", l.options.thresholds[i]}, {"gt_known_loc_pick", picking[i]},
+                          {"gt_known_loc", result.gt_known()[i]}};
+    std::printf("%9.2f %13.2f%% %13.2f%%", l.options.thresholds[i], 100 * picking[i], 100 * result.gt_known()[i]);
+    if (!top5.empty()) {
+      row["top1_loc"] = result.top1_loc()[i];
+      row["top5_loc"] = result.top5_loc()[i];
+      std::printf(" %12.2f%% %12.2f%%", 100 * result.top1_loc()[i], 100 * result.top5_loc()[i]);
+    }
+    std::printf("%s\n", i == best ? "  <- chosen" : "");
+    table.push_back(row);
+  }
+  nlohmann::json metrics = {{"split", o.split},
+                            {"images", result.images()},
+                            {"threshold", l.options.thresholds[best]},
+                            {"threshold_chosen_on", picked_on},
+                            {"gt_known_loc", result.gt_known()[best]},
+                            {"max_box_acc", result.max_box_acc()},
+                            {"max_box_acc_v2", result.max_box_acc_v2()},
+                            {"mode", o.mode},
+                            {"per_threshold", table}};
+  if (!top5.empty()) metrics["top1_loc"] = result.top1_loc()[best], metrics["top5_loc"] = result.top5_loc()[best];
+  write_text(o.out, metrics.dump(2) + "\n");
+  std::printf("GT-known Loc %.2f%% at threshold %.2f (chosen on %s), MaxBoxAccV2 %.2f%%\nmetrics: %s\n",
+              100 * result.gt_known()[best], l.options.thresholds[best], picked_on.c_str(),
+              100 * result.max_box_acc_v2(), o.out.c_str());
+  return 0;
+}
+
+int run_boxes(const WsolOptions& o) {
+  Loaded l = load(o);
+  const auto data = open_dataset(o.data, o.split);
+  const auto maps = wsol::compute_maps(*l.model.model, *data, l.options);
+  nlohmann::json images = nlohmann::json::array();
+  for (const auto& image : maps) {
+    const Box box = image.geometry.to_original(wsol::predicted_box(image, o.threshold));
+    const int width = static_cast<int>(std::lround(l.options.resize / image.geometry.scale_x));
+    const int height = static_cast<int>(std::lround(l.options.resize / image.geometry.scale_y));
+    images.push_back({{"index", image.index},
+                      {"path", data->sample(image.index).image_path},
+                      {"width", width},
+                      {"height", height},
+                      {"box", {box.x0, box.y0, box.x1, box.y1}}});
+  }
+  const nlohmann::json out = {{"threshold", o.threshold}, {"split", o.split}, {"weights", o.weights},
+                              {"coordinates", "pixels of the original image, x1 = x0 + width"},
+                              {"images", images}};
+  write_text(o.out, out.dump(1) + "\n");
+  std::printf("wrote %zu boxes to %s\n", maps.size(), o.out.c_str());
+  return 0;
+}
+
+int run_vis(const WsolOptions& o) {
+  Loaded l = load(o);
+  l.options.mode = wsol::MapMode::Upsampled;  // pictures need a full-resolution map
+  const auto data = open_dataset(o.data, o.split);
+  const auto maps = wsol::compute_maps(*l.model.model, *data, l.options);
+  fs::create_directories(o.out);
+  std::size_t written = 0;
+  for (const auto& e : maps) {
+    if (o.limit && written >= o.limit) break;
+    const Image image = data->load_image(e.index);
+    const Image input = crop(resize(image, l.options.resize, l.options.resize),
+                             center_crop_box(l.options.resize, l.options.resize, l.options.crop));
+    Image vis = heatmap_overlay(input, e.map.values);
+    for (const Box& g : e.gt) draw_box(vis, g, {40, 220, 40});
+    draw_box(vis, wsol::predicted_box(e, o.threshold), {230, 30, 30});
+    const std::string& path = data->sample(e.index).image_path;
+    const std::string stem = path.empty() ? "image_" + std::to_string(e.index) : fs::path(path).stem().string();
+    write_png(o.out + "/" + stem + ".png", vis);
+    ++written;
+  }
+  std::printf("wrote %zu pictures to %s\n", written, o.out.c_str());
+  return 0;
+}
+
+void common(CLI::App* cmd, WsolOptions& o, const std::string& default_split) {
+  o.split = default_split;
+  cmd->add_option("--weights", o.weights, "model.safetensors or checkpoint.safetensors from training")
+      ->required()
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--data", o.data, "Dataset spec: cub:DIR, imagenet:DIR, voc-xml:DIR, synthetic, ...")->required();
+  cmd->add_option("--split", o.split, "Split to process")->capture_default_str();
+  cmd->add_option("--resize", o.resize, "Test transform: resize side")->capture_default_str()->check(CLI::Range(16, 8192));
+  cmd->add_option("--crop", o.crop, "Test transform: centre crop side")->capture_default_str()->check(CLI::Range(16, 8192));
+  cmd->add_option("--device", o.device, "cpu, cuda or cuda:N")->capture_default_str();
+}
+
+}  // namespace
+
+Run add_wsol(CLI::App& app) {
+  CLI::App* wsol_cmd = app.add_subcommand("wsol", "Localization: metrics, pseudo boxes, pictures");
+  wsol_cmd->require_subcommand(1);
+  auto eval = std::make_shared<WsolOptions>();
+  CLI::App* e = wsol_cmd->add_subcommand("eval", "GT-known Loc per threshold, MaxBoxAccV2, Top-1/Top-5 Loc");
+  common(e, *eval, "test");
+  eval->out = "runs/wsol/metrics.json";
+  e->add_option("--pick-on", eval->pick_on, "Split that chooses the threshold")->capture_default_str();
+  e->add_flag("--pick-on-test", eval->pick_on_test, "Choose the threshold on the evaluated split (the release's way)");
+  e->add_option("--mode", eval->mode, "upsampled (wsolevaluation) or release (low-resolution map)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"upsampled", "release"}));
+  e->add_option("--predictions", eval->predictions, "Classifier top-5 per image: 'path c1 c2 c3 c4 c5' lines")
+      ->check(CLI::ExistingFile);
+  e->add_option("--out", eval->out, "Metrics JSON")->capture_default_str();
+
+  auto boxes = std::make_shared<WsolOptions>();
+  CLI::App* b = wsol_cmd->add_subcommand("boxes", "Pseudo boxes of a split as one JSON file");
+  common(b, *boxes, "train");
+  boxes->out = "runs/wsol/boxes.json";
+  b->add_option("--threshold", boxes->threshold, "Box threshold (e.g. from wsol eval)")->required()->check(CLI::Range(0.0, 1.0));
+  b->add_option("--out", boxes->out, "Output JSON")->capture_default_str();
+
+  auto vis = std::make_shared<WsolOptions>();
+  CLI::App* v = wsol_cmd->add_subcommand("vis", "PNG per image: heatmap, predicted (red) and ground-truth (green) boxes");
+  common(v, *vis, "test");
+  vis->out = "runs/wsol/vis";
+  v->add_option("--threshold", vis->threshold, "Box threshold")->required()->check(CLI::Range(0.0, 1.0));
+  v->add_option("--limit", vis->limit, "At most this many pictures (0: all)");
+  v->add_option("--out", vis->out, "Output directory")->capture_default_str();
+
+  return [e, b, eval, boxes, vis] {
+    if (e->parsed()) return run_eval(*eval);
+    if (b->parsed()) return run_boxes(*boxes);
+    return run_vis(*vis);
+  };
+}
+
+}  // namespace c2am::cli

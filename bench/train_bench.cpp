@@ -6,6 +6,7 @@
 // Usage: train_bench [--repeats N] [--batch N] [--json PATH]
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -26,6 +27,7 @@ struct Case {
   int depth;
   std::int64_t base_width;
   std::int64_t size;
+  std::array<int, 4> strides{1, 2, 2, 1};
 };
 
 struct Row {
@@ -38,6 +40,7 @@ Row measure(const Case& c, std::int64_t batch, int repeats) {
   ModelConfig config;
   config.backbone.depth = c.depth;
   config.backbone.base_width = c.base_width;
+  config.backbone.strides = c.strides;
   Model model(config);
   const ParameterGroups g = model.parameter_groups();
   Sgd sgd({{"bw", g.backbone_weights, 1, 1e-4}, {"bb", g.backbone_biases, 2, 0}, {"hw", g.head_weights, 10, 1e-4},
@@ -77,7 +80,9 @@ int main(int argc, char** argv) try {
       return 2;
     }
   }
-  const std::vector<Case> cases = {{"resnet18 @224", 18, 64, 224}, {"demo: resnet18/8 @64", 18, 8, 64}};
+  // The demo's model: base width 8, strides [1, 1, 2, 1], 80×80 crops.
+  const std::vector<Case> cases = {{"resnet18 @224", 18, 64, 224, {1, 2, 2, 1}},
+                                   {"demo model @80", 18, 8, 80, {1, 1, 2, 1}}};
   std::printf("c2am train_bench: batch %lld, CPU, %u hardware threads, median of %d steps\n\n",
               static_cast<long long>(batch), std::thread::hardware_concurrency(), repeats);
   std::printf("%-24s %12s %12s\n", "model", "step ms", "images/s");

@@ -1,0 +1,62 @@
+# Finds the libraries c2am builds with. Debian's packages are the normal
+# source (scripts/install-deps.sh). A machine without apt — the GPU machines
+# scripts/gpu-check runs on — gets copies of the same headers (and tinyxml2's
+# shared library) in third_party_copies/, made on the development machine by
+# scripts/bundle-deps.sh; that folder is ignored by git.
+
+set(C2AM_BUNDLE_DIR "${PROJECT_SOURCE_DIR}/third_party_copies" CACHE PATH "Copies of dependencies for machines without apt")
+
+function(c2am_missing what)
+  message(FATAL_ERROR "c2am: ${what} not found. Run scripts/install-deps.sh (Debian), or scripts/bundle-deps.sh on a "
+                      "machine that has it and carry third_party_copies/ along.")
+endfunction()
+
+# Header-only libraries: the package's CMake config, or an interface target on the copy.
+function(c2am_header_library target package marker bundled_include)
+  find_package(${package} QUIET ${ARGN})
+  if(TARGET ${target})
+    return()
+  endif()
+  if(EXISTS "${C2AM_BUNDLE_DIR}/${marker}")
+    add_library(${target} INTERFACE IMPORTED GLOBAL)
+    set_target_properties(${target} PROPERTIES INTERFACE_INCLUDE_DIRECTORIES "${C2AM_BUNDLE_DIR}/${bundled_include}")
+    message(STATUS "c2am: ${package} from ${C2AM_BUNDLE_DIR}")
+  else()
+    c2am_missing(${package})
+  endif()
+endfunction()
+
+c2am_header_library(Eigen3::Eigen Eigen3 eigen3/Eigen/Core eigen3 3.3 NO_MODULE)
+c2am_header_library(nlohmann_json::nlohmann_json nlohmann_json include/nlohmann/json.hpp include 3.10)
+c2am_header_library(CLI11::CLI11 CLI11 include/CLI/CLI.hpp include 2)
+
+find_package(tinyxml2 QUIET)
+if(NOT TARGET tinyxml2::tinyxml2)
+  if(EXISTS "${C2AM_BUNDLE_DIR}/lib/libtinyxml2.so")
+    add_library(tinyxml2::tinyxml2 SHARED IMPORTED GLOBAL)
+    set_target_properties(tinyxml2::tinyxml2 PROPERTIES IMPORTED_LOCATION "${C2AM_BUNDLE_DIR}/lib/libtinyxml2.so"
+                                                        INTERFACE_INCLUDE_DIRECTORIES "${C2AM_BUNDLE_DIR}/include")
+    message(STATUS "c2am: tinyxml2 from ${C2AM_BUNDLE_DIR}")
+  else()
+    c2am_missing(tinyxml2)
+  endif()
+endif()
+
+find_path(C2AM_STB_INCLUDE_DIR stb_image.h PATH_SUFFIXES stb HINTS "${C2AM_BUNDLE_DIR}/include")
+if(NOT C2AM_STB_INCLUDE_DIR)
+  c2am_missing("stb (stb_image.h)")
+endif()
+
+if(C2AM_BUILD_TESTS)
+  find_package(Catch2 2 QUIET)
+  if(NOT TARGET Catch2::Catch2)
+    if(EXISTS "${C2AM_BUNDLE_DIR}/include/catch2/catch.hpp")
+      add_library(Catch2::Catch2 INTERFACE IMPORTED GLOBAL)
+      set_target_properties(Catch2::Catch2 PROPERTIES INTERFACE_INCLUDE_DIRECTORIES "${C2AM_BUNDLE_DIR}/include")
+      list(APPEND CMAKE_MODULE_PATH "${C2AM_BUNDLE_DIR}/cmake/Catch2")
+      message(STATUS "c2am: Catch2 from ${C2AM_BUNDLE_DIR}")
+    else()
+      c2am_missing(Catch2)
+    endif()
+  endif()
+endif()

@@ -1,6 +1,7 @@
 // Copies between layouts, devices and dtypes.
 
 #include "backend/cuda_backend.hpp"
+#include "backend/cuda_ops.hpp"
 #include "c2am/autograd/node.hpp"
 #include "c2am/core/tensor.hpp"
 #include "cpu/kernels.hpp"
@@ -40,10 +41,12 @@ Tensor dense_copy(const Tensor& t, const char* op) {
   Tensor out = empty(t.shape(), t.options());
   if (t.device().is_cpu()) {
     cpu::copy(t, out);
-  } else {
-    check(t.is_contiguous(), op, "strided GPU tensors cannot be copied yet (", t.describe(), ")");
+  } else if (t.is_contiguous()) {
     cuda::detail::copy_bytes(out.raw_data(), out.device(), t.raw_data(), t.device(),
                              static_cast<std::size_t>(t.numel()) * element_size(t.dtype()));
+  } else {
+    (void)op;
+    cuda::ops::copy_strided(t, out);
   }
   return out;
 }
@@ -68,10 +71,16 @@ Tensor Tensor::to(Device target) const {
 
 Tensor Tensor::to(DType target) const {
   if (target == dtype()) return *this;
-  check(device().is_cpu(), "to", "dtype conversion on the GPU is not supported yet (", describe(), " to ",
-        dtype_name(target), ")");
   Tensor out = empty(shape(), {target, device()});
-  cpu::copy(*this, out);
+  if (device().is_cpu()) {
+    cpu::copy(*this, out);
+  } else {
+    check(target != DType::Float16 && target != DType::BFloat16 && dtype() != DType::Float16 &&
+              dtype() != DType::BFloat16,
+          "to", "conversions to and from 16-bit floats are not supported on the GPU yet (", describe(), " to ",
+          dtype_name(target), ")");
+    cuda::ops::copy_strided(*this, out);
+  }
   if (!is_compute_type(target) || !is_compute_type(dtype())) return out;
   return autograd::record<ToDTypeBackward>(out, {*this}, dtype());
 }

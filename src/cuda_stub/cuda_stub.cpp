@@ -33,3 +33,27 @@ void fill(void*, DType, std::int64_t, double, int) { no_cuda("cuda fill"); }
 }  // namespace detail
 
 }  // namespace c2am::cuda
+
+// The CUDA kernels of the ops layer (backend/cuda_ops.hpp).
+#include "backend/cuda_ops.hpp"
+
+namespace c2am::cuda::ops {
+
+namespace {
+[[noreturn]] void no_kernels(const char* op) {
+  throw Error(std::string(op) + ": this build of c2am has no CUDA support (configure with -DC2AM_CUDA=ON on a "
+              "machine with the CUDA toolkit and cuDNN)");
+}
+}  // namespace
+
+void copy_strided(const Tensor&, const Tensor&) { no_kernels("copy"); }
+Tensor unary(cpu::UnaryOp, const Tensor&, cpu::UnaryArgs) { no_kernels("unary"); }
+Tensor unary_backward(cpu::UnaryOp, const Tensor&, const Tensor&, const Tensor&, cpu::UnaryArgs) {
+  no_kernels("unary backward");
+}
+Tensor binary(cpu::BinaryOp, const Tensor&, const Tensor&) { no_kernels("binary"); }
+Tensor sum_rows(const Tensor&) { no_kernels("sum"); }
+Tensor max_rows(const Tensor&, Tensor&) { no_kernels("max"); }
+Tensor scatter_rows(const Tensor&, const Tensor&, std::int64_t) { no_kernels("max backward"); }
+
+}  // namespace c2am::cuda::ops

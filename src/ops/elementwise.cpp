@@ -4,6 +4,7 @@
 
 #include "c2am/autograd/node.hpp"
 #include "c2am/ops/reduction.hpp"
+#include "backend/cuda_ops.hpp"
 #include "cpu/kernels.hpp"
 #include "ops/op_checks.hpp"
 
@@ -46,8 +47,9 @@ class UnaryBackward : public autograd::Node {
         x_(derivative_uses_input(op) ? x : Tensor()),
         y_(derivative_uses_output(op) ? y : Tensor()) {}
   std::vector<Tensor> apply(const Tensor& grad) override {
-    ops::runs_on_cpu(name(), grad);
-    return {cpu::unary_backward(op_, grad, x_.get(name()), y_.get(name()), args_)};
+    const Tensor x = x_.get(name()), y = y_.get(name());
+    return {grad.device().is_cuda() ? cuda::ops::unary_backward(op_, grad, x, y, args_)
+                                    : cpu::unary_backward(op_, grad, x, y, args_)};
   }
   const char* name() const override { return "UnaryBackward"; }
   void release() override {
@@ -64,8 +66,7 @@ class UnaryBackward : public autograd::Node {
 Tensor unary_op(UnaryOp op, const Tensor& x, UnaryArgs args = {}) {
   const char* name = unary_name(op);
   ops::require_compatible(name, {&x});
-  ops::runs_on_cpu(name, x);
-  Tensor y = cpu::unary(op, x, args);
+  Tensor y = x.device().is_cuda() ? cuda::ops::unary(op, x, args) : cpu::unary(op, x, args);
   return autograd::record<UnaryBackward>(y, {x}, op, args, x, y);
 }
 
@@ -116,8 +117,8 @@ class BinaryBackward : public autograd::Node {
 Tensor binary_op(BinaryOp op, const char* name, const Tensor& a, const Tensor& b) {
   ops::require_compatible(name, {&a, &b});
   broadcast_shapes(a.shape(), b.shape(), name);
-  ops::runs_on_cpu(name, a);
-  return autograd::record<BinaryBackward>(cpu::binary(op, a, b), {a, b}, op, a, b);
+  Tensor out = a.device().is_cuda() ? cuda::ops::binary(op, a, b) : cpu::binary(op, a, b);
+  return autograd::record<BinaryBackward>(out, {a, b}, op, a, b);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include "c2am/autograd/node.hpp"
 #include "c2am/ops/elementwise.hpp"
+#include "backend/cuda_ops.hpp"
 #include "cpu/kernels.hpp"
 #include "ops/op_checks.hpp"
 
@@ -72,8 +73,9 @@ class MaxBackward : public autograd::Node {
  public:
   MaxBackward(ReductionPlan plan, Tensor argmax) : plan_(std::move(plan)), argmax_(std::move(argmax)) {}
   std::vector<Tensor> apply(const Tensor& grad) override {
-    ops::runs_on_cpu(name(), grad);
-    Tensor rows = cpu::scatter_rows(grad.reshape({plan_.rows}), argmax_, plan_.length);
+    const Tensor flat = grad.reshape({plan_.rows});
+    Tensor rows = grad.device().is_cuda() ? cuda::ops::scatter_rows(flat, argmax_, plan_.length)
+                                          : cpu::scatter_rows(flat, argmax_, plan_.length);
     std::vector<std::int64_t> inverse(plan_.permutation.size());
     for (std::size_t i = 0; i < inverse.size(); ++i) inverse[plan_.permutation[i]] = static_cast<std::int64_t>(i);
     return {rows.reshape(plan_.permuted_shape).permute(inverse)};
@@ -90,9 +92,10 @@ class MaxBackward : public autograd::Node {
 
 Tensor sum(const Tensor& x, const std::vector<std::int64_t>& dims, bool keepdim) {
   ops::require_compatible("sum", {&x});
-  ops::runs_on_cpu("sum", x);
+
   const ReductionPlan plan = plan_reduction(x, dims, keepdim, "sum");
-  Tensor out = cpu::sum_rows(as_rows(x, plan)).reshape(plan.output_shape);
+  const Tensor rows = as_rows(x, plan);
+  Tensor out = (x.device().is_cuda() ? cuda::ops::sum_rows(rows) : cpu::sum_rows(rows)).reshape(plan.output_shape);
   return autograd::record<SumBackward>(out, {x}, x.shape(), plan.keepdim_shape);
 }
 
@@ -108,11 +111,13 @@ Tensor mean(const Tensor& x) { return mean(x, {}, false); }
 
 Tensor max(const Tensor& x, const std::vector<std::int64_t>& dims, bool keepdim) {
   ops::require_compatible("max", {&x});
-  ops::runs_on_cpu("max", x);
+
   ReductionPlan plan = plan_reduction(x, dims, keepdim, "max");
   check(plan.length > 0, "max", "maximum over zero elements of ", x.describe());
   Tensor argmax;
-  Tensor out = cpu::max_rows(as_rows(x, plan), argmax).reshape(plan.output_shape);
+  const Tensor rows = as_rows(x, plan);
+  Tensor out = (x.device().is_cuda() ? cuda::ops::max_rows(rows, argmax) : cpu::max_rows(rows, argmax))
+                   .reshape(plan.output_shape);
   return autograd::record<MaxBackward>(out, {x}, std::move(plan), argmax);
 }
 

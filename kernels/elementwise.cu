@@ -40,10 +40,11 @@ __device__ T derivative(UnaryCode op, T x, T y, T a) {
 }
 
 template <typename S, typename D>
-__global__ void strided_copy_kernel(const S* src, StridedLayout layout, D* dst, std::int64_t count) {
+__global__ void strided_copy_kernel(const S* src, StridedLayout layout, D* dst, StridedLayout dst_layout,
+                                    std::int64_t count) {
   const std::int64_t step = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
   for (std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < count; i += step)
-    dst[i] = static_cast<D>(src[element_offset(layout, i)]);
+    dst[element_offset(dst_layout, i)] = static_cast<D>(src[element_offset(layout, i)]);
 }
 
 template <typename T>
@@ -81,16 +82,16 @@ __global__ void binary_kernel(BinaryCode op, const T* a, StridedLayout la, const
 }
 
 template <typename S>
-cudaError_t copy_from(const void* src, const StridedLayout& layout, void* dst, DType dst_dtype, std::int64_t count,
-                      cudaStream_t stream) {
+cudaError_t copy_from(const void* src, const StridedLayout& layout, void* dst, DType dst_dtype,
+                      const StridedLayout& dl, std::int64_t count, cudaStream_t stream) {
   const auto* s = static_cast<const S*>(src);
   const unsigned blocks = grid_for(count);
   switch (dst_dtype) {
-    case DType::Float32: strided_copy_kernel<<<blocks, 256, 0, stream>>>(s, layout, static_cast<float*>(dst), count); break;
-    case DType::Float64: strided_copy_kernel<<<blocks, 256, 0, stream>>>(s, layout, static_cast<double*>(dst), count); break;
-    case DType::Int32: strided_copy_kernel<<<blocks, 256, 0, stream>>>(s, layout, static_cast<std::int32_t*>(dst), count); break;
-    case DType::Int64: strided_copy_kernel<<<blocks, 256, 0, stream>>>(s, layout, static_cast<std::int64_t*>(dst), count); break;
-    case DType::UInt8: strided_copy_kernel<<<blocks, 256, 0, stream>>>(s, layout, static_cast<std::uint8_t*>(dst), count); break;
+    case DType::Float32: strided_copy_kernel<<<blocks, 256, 0, stream>>>(s, layout, static_cast<float*>(dst), dl, count); break;
+    case DType::Float64: strided_copy_kernel<<<blocks, 256, 0, stream>>>(s, layout, static_cast<double*>(dst), dl, count); break;
+    case DType::Int32: strided_copy_kernel<<<blocks, 256, 0, stream>>>(s, layout, static_cast<std::int32_t*>(dst), dl, count); break;
+    case DType::Int64: strided_copy_kernel<<<blocks, 256, 0, stream>>>(s, layout, static_cast<std::int64_t*>(dst), dl, count); break;
+    case DType::UInt8: strided_copy_kernel<<<blocks, 256, 0, stream>>>(s, layout, static_cast<std::uint8_t*>(dst), dl, count); break;
     default: return cudaErrorInvalidValue;
   }
   return cudaGetLastError();
@@ -99,14 +100,14 @@ cudaError_t copy_from(const void* src, const StridedLayout& layout, void* dst, D
 }  // namespace
 
 cudaError_t launch_strided_copy(const void* src, DType src_dtype, const StridedLayout& layout, void* dst,
-                                DType dst_dtype, std::int64_t count, cudaStream_t stream) {
+                                DType dst_dtype, const StridedLayout& dl, std::int64_t count, cudaStream_t stream) {
   if (count == 0) return cudaSuccess;
   switch (src_dtype) {
-    case DType::Float32: return copy_from<float>(src, layout, dst, dst_dtype, count, stream);
-    case DType::Float64: return copy_from<double>(src, layout, dst, dst_dtype, count, stream);
-    case DType::Int32: return copy_from<std::int32_t>(src, layout, dst, dst_dtype, count, stream);
-    case DType::Int64: return copy_from<std::int64_t>(src, layout, dst, dst_dtype, count, stream);
-    case DType::UInt8: return copy_from<std::uint8_t>(src, layout, dst, dst_dtype, count, stream);
+    case DType::Float32: return copy_from<float>(src, layout, dst, dst_dtype, dl, count, stream);
+    case DType::Float64: return copy_from<double>(src, layout, dst, dst_dtype, dl, count, stream);
+    case DType::Int32: return copy_from<std::int32_t>(src, layout, dst, dst_dtype, dl, count, stream);
+    case DType::Int64: return copy_from<std::int64_t>(src, layout, dst, dst_dtype, dl, count, stream);
+    case DType::UInt8: return copy_from<std::uint8_t>(src, layout, dst, dst_dtype, dl, count, stream);
     default: return cudaErrorInvalidValue;
   }
 }

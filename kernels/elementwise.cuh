@@ -17,9 +17,12 @@ namespace c2am::cuda::detail {
 enum class UnaryCode : int { Neg, Exp, Log, Sqrt, Sigmoid, Relu, Pow, Affine, Clamp };
 enum class BinaryCode : int { Add, Sub, Mul, Div };
 
-// dst[i] = src[layout(i)], converting src_dtype to dst_dtype.
-cudaError_t launch_strided_copy(const void* src, DType src_dtype, const StridedLayout& layout, void* dst,
-                                DType dst_dtype, std::int64_t count, cudaStream_t stream);
+// dst[dst_layout(i)] = src[src_layout(i)], converting src_dtype to
+// dst_dtype; both layouts share the same sizes (the destination may be a
+// strided view, as in cat).
+cudaError_t launch_strided_copy(const void* src, DType src_dtype, const StridedLayout& src_layout, void* dst,
+                                DType dst_dtype, const StridedLayout& dst_layout, std::int64_t count,
+                                cudaStream_t stream);
 
 // y[i] = op(x[layout(i)]) with constants a, b (see cpu::UnaryArgs).
 cudaError_t launch_unary(UnaryCode op, DType dtype, const void* x, const StridedLayout& layout, void* y,

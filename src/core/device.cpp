@@ -26,3 +26,16 @@ Device Device::parse(const std::string& text) {
 std::string Device::str() const { return is_cpu() ? "cpu" : "cuda:" + std::to_string(index); }
 
 }  // namespace c2am
+
+// The TF32 switch is plain state, the same in builds with and without CUDA.
+#include <atomic>
+
+#include "c2am/cuda/runtime.hpp"
+
+namespace c2am::cuda {
+namespace {
+std::atomic<bool> tf32_allowed{true};
+}
+void set_allow_tf32(bool allow) { tf32_allowed = allow; }
+bool allow_tf32() { return tf32_allowed; }
+}  // namespace c2am::cuda

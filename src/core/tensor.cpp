@@ -3,6 +3,7 @@
 #include "c2am/core/tensor.hpp"
 
 #include "backend/cuda_backend.hpp"
+#include "backend/cuda_ops.hpp"
 #include "c2am/autograd/grad_mode.hpp"
 #include "c2am/autograd/node.hpp"
 #include "cpu/dispatch.hpp"
@@ -145,9 +146,10 @@ Tensor& Tensor::copy_(const Tensor& src) {
     if (is_contiguous()) {
       cuda::detail::copy_bytes(raw_data(), device(), staged.raw_data(), staged.device(),
                                static_cast<std::size_t>(numel()) * element_size(dtype()));
-    } else {
-      check(device().is_cpu(), "copy_", "strided GPU destinations are not supported yet (", describe(), ")");
+    } else if (device().is_cpu()) {
       cpu::copy(staged.to(Device::cpu()), *this);
+    } else {
+      cuda::ops::copy_strided(staged.to(device()), *this);  // a strided view on the GPU (cat)
     }
   }
   storage()->bump_version();

@@ -49,8 +49,9 @@ cudaStream_t stream_of(const Tensor& t) { return detail::stream(t.device().index
 
 void copy_strided(const Tensor& src, const Tensor& dst) {
   detail::DeviceGuard guard(dst.device().index);
-  launched(detail::launch_strided_copy(src.raw_data(), src.dtype(), layout_of(src, "copy"), dst.raw_data(),
-                                       dst.dtype(), dst.numel(), stream_of(dst)),
+  launched(detail::launch_strided_copy(src.raw_data(), src.dtype(), broadcast_layout(src, dst.shape(), "copy"),
+                                       dst.raw_data(), dst.dtype(), layout_of(dst, "copy"), dst.numel(),
+                                       stream_of(dst)),
            "strided copy kernel", src);
 }
 

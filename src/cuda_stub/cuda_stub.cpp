@@ -55,5 +55,6 @@ Tensor binary(cpu::BinaryOp, const Tensor&, const Tensor&) { no_kernels("binary"
 Tensor sum_rows(const Tensor&) { no_kernels("sum"); }
 Tensor max_rows(const Tensor&, Tensor&) { no_kernels("max"); }
 Tensor scatter_rows(const Tensor&, const Tensor&, std::int64_t) { no_kernels("max backward"); }
+Tensor batched_matmul(const Tensor&, const Tensor&) { no_kernels("matmul"); }
 
 }  // namespace c2am::cuda::ops

@@ -1,6 +1,7 @@
 #include "c2am/ops/linalg.hpp"
 
 #include "c2am/autograd/node.hpp"
+#include "backend/cuda_ops.hpp"
 #include "cpu/kernels.hpp"
 #include "ops/op_checks.hpp"
 
@@ -36,15 +37,17 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   const bool batched = a.dim() == 3;
   check(a.shape()[a.dim() - 1] == b.shape()[b.dim() - 2] && (!batched || a.shape()[0] == b.shape()[0]), "matmul",
         "shapes do not multiply: ", a.describe(), " and ", b.describe());
-  ops::runs_on_cpu("matmul", a);
+  const auto product = [](const Tensor& x, const Tensor& y) {
+    return x.device().is_cuda() ? cuda::ops::batched_matmul(x, y) : cpu::batched_matmul(x, y);
+  };
   Tensor out;
   if (batched) {
-    out = cpu::batched_matmul(a.detach(), b.detach());
+    out = product(a.detach(), b.detach());
   } else {
     // A leading size-1 batch as a stride-0 view keeps transposed layouts free.
     const Tensor a3 = a.detach().expand({1, a.shape()[0], a.shape()[1]});
     const Tensor b3 = b.detach().expand({1, b.shape()[0], b.shape()[1]});
-    out = cpu::batched_matmul(a3, b3).reshape({a.shape()[0], b.shape()[1]});
+    out = product(a3, b3).reshape({a.shape()[0], b.shape()[1]});
   }
   return autograd::record<MatmulBackward>(out, {a, b}, a, b);
 }

@@ -1,5 +1,10 @@
 #include "c2am/ops/normalization.hpp"
 
+#include <limits>
+
+#include "c2am/ops/elementwise.hpp"
+#include "c2am/ops/reduction.hpp"
+
 #include "c2am/autograd/node.hpp"
 #include "cpu/kernels.hpp"
 #include "ops/op_checks.hpp"
@@ -90,7 +95,12 @@ Tensor normalize(const Tensor& x, std::int64_t dim, double eps) {
   ops::require_compatible("normalize", {&x});
   check(eps > 0.0, "normalize", "eps must be positive, got ", eps);
   dim = wrap_dim(dim, x.dim(), "normalize");
-  ops::runs_on_cpu("normalize", x);
+  if (x.device().is_cuda()) {
+    // Composed from differentiable ops until a fused kernel exists. Clamping
+    // the squared norm (not the norm) keeps the gradient of a zero row finite.
+    const Tensor squared = sum(x * x, {dim}, true);
+    return x / sqrt(clamp(squared, eps * eps, std::numeric_limits<double>::infinity()));
+  }
   std::vector<std::int64_t> permutation;
   for (std::int64_t d = 0; d < x.dim(); ++d) {
     if (d != dim) permutation.push_back(d);

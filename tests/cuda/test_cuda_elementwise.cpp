@@ -6,6 +6,7 @@
 
 #include <functional>
 
+#include "c2am/cuda/runtime.hpp"
 #include "support/test_support.hpp"
 
 using namespace c2am;
@@ -106,4 +107,51 @@ TEST_CASE("strided GPU copies and dtype conversions", "[cuda][copy]") {
   C2AM_REQUIRE_OK(compare(device.narrow(0, 0, 1).expand({3, 5, 6}).contiguous().to(Device::cpu()),
                           host.narrow(0, 0, 1).expand({3, 5, 6}), 0, 0));
   CHECK(device.to(DType::Int64).to(Device::cpu()).dtype() == DType::Int64);
+}
+
+TEST_CASE("GPU matmul through cuBLAS: strict FP32 and TF32", "[cuda][matmul]") {
+  Generator gen(5);
+  const bool previous = cuda::allow_tf32();
+  cuda::set_allow_tf32(false);
+  for (DType dtype : {DType::Float32, DType::Float64}) {
+    INFO(dtype_name(dtype));
+    check_against_cpu({random_tensor({33, 70}, gen, dtype), random_tensor({70, 17}, gen, dtype)},
+                      [](const auto& t) { return matmul(t[0], t[1]); });
+    check_against_cpu({random_tensor({70, 33}, gen, dtype), random_tensor({17, 70}, gen, dtype)},
+                      [](const auto& t) { return matmul(t[0].transpose(0, 1), t[1].transpose(0, 1)); });
+    check_against_cpu({random_tensor({3, 9, 5}, gen, dtype), non_contiguous(random_tensor({3, 5, 4}, gen, dtype))},
+                      [](const auto& t) { return matmul(t[0], t[1]); });
+  }
+  // TF32 (the default): relative error about 1e-3 on sums of 256 products.
+  cuda::set_allow_tf32(true);
+  const Tensor a = random_tensor({64, 256}, gen, DType::Float32), b = random_tensor({256, 48}, gen, DType::Float32);
+  const Tensor gpu = matmul(a.to(Device::cuda()), b.to(Device::cuda())).to(Device::cpu());
+  C2AM_REQUIRE_OK(compare(gpu, matmul(a, b), 3e-3, 3e-3 * 16));
+  cuda::set_allow_tf32(previous);
+}
+
+TEST_CASE("GPU cat, flip and normalize match the CPU", "[cuda][shape]") {
+  Generator gen(6);
+  for (DType dtype : {DType::Float32, DType::Float64}) {
+    INFO(dtype_name(dtype));
+    const Tensor a = non_contiguous(random_tensor({2, 3, 4}, gen, dtype)), b = random_tensor({2, 5, 4}, gen, dtype);
+    check_against_cpu({a, b}, [](const auto& t) { return cat({t[0], t[1], t[0]}, 1); });
+    check_against_cpu({a}, [](const auto& t) { return cat({t[0], t[0]}, -1); });
+    check_against_cpu({a}, [](const auto& t) { return flip(t[0], {0, 2}); });
+    check_against_cpu({random_tensor({7, 300}, gen, dtype)}, [](const auto& t) { return normalize(t[0], 1); });
+    check_against_cpu({random_tensor({7, 30}, gen, dtype)}, [](const auto& t) { return normalize(t[0], 0); });
+  }
+}
+
+TEST_CASE("the C²AM loss through generic ops on the GPU matches the CPU", "[cuda][loss]") {
+  Generator gen(7);
+  const bool previous = cuda::allow_tf32();
+  cuda::set_allow_tf32(false);
+  for (std::int64_t n : {2, 16, 64}) {
+    INFO("N " << n);
+    check_against_cpu({random_tensor({n, 96}, gen, DType::Float32, 0.0, 1.0),
+                       random_tensor({n, 96}, gen, DType::Float32, 0.0, 1.0)},
+                      [](const auto& t) { return contrastive_loss(t[0], t[1], 0.25).total; });
+  }
+  cuda::set_allow_tf32(previous);
 }

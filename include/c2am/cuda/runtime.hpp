@@ -31,4 +31,9 @@ void synchronize(int device = 0);
 // Name of GPU `device` ("NVIDIA H100 80GB HBM3").
 std::string device_name(int device = 0);
 
+// Whether float32 matrix products and convolutions may use TF32 tensor
+// cores (on by default, as PyTorch does for cuDNN). Off gives strict FP32.
+void set_allow_tf32(bool allow);
+bool allow_tf32();
+
 }  // namespace c2am::cuda

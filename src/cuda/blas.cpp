@@ -1,0 +1,104 @@
+// Matrix products on the GPU through cuBLAS: one handle per device, bound to
+// the library's stream; TF32 tensor cores for float32 unless strict FP32 was
+// asked for (c2am::cuda::set_allow_tf32).
+
+#include <cublas_v2.h>
+
+#include <algorithm>
+#include <map>
+#include <mutex>
+
+#include "backend/cuda_ops.hpp"
+#include "c2am/cuda/runtime.hpp"
+#include "cuda/check.hpp"
+
+namespace c2am::cuda::ops {
+
+namespace {
+
+void check_cublas(cublasStatus_t status, const char* call, const std::string& context) {
+  if (status == CUBLAS_STATUS_SUCCESS) return;
+  throw Error(std::string("cuda: ") + call + " failed with " + cublasGetStatusName(status) + " (" +
+              cublasGetStatusString(status) + "): " + context);
+}
+
+cublasHandle_t handle(int device) {
+  static std::mutex mutex;
+  static std::map<int, cublasHandle_t> handles;
+  std::lock_guard lock(mutex);
+  auto found = handles.find(device);
+  if (found != handles.end()) return found->second;
+  cublasHandle_t h = nullptr;
+  check_cublas(cublasCreate(&h), "cublasCreate", "cuda:" + std::to_string(device));
+  check_cublas(cublasSetStream(h, detail::stream(device)), "cublasSetStream", "cuda:" + std::to_string(device));
+  handles[device] = h;
+  return h;
+}
+
+// One matrix of a [batch, rows, cols] tensor: row-major with leading
+// dimension ld, or column-major ("transposed") with ld (as on the CPU).
+struct MatrixLayout {
+  bool transposed = false;
+  std::int64_t ld = 0;
+};
+
+bool layout_of(const Tensor& t, MatrixLayout& layout) {
+  const auto& s = t.strides();
+  const std::int64_t rows = t.shape()[1], cols = t.shape()[2];
+  if (s[2] == 1 && s[1] >= std::max<std::int64_t>(cols, 1)) {
+    layout = {false, s[1]};
+    return true;
+  }
+  if (s[1] == 1 && s[2] >= std::max<std::int64_t>(rows, 1)) {
+    layout = {true, s[2]};
+    return true;
+  }
+  return false;
+}
+
+int narrow_int(std::int64_t v, const char* what, const Tensor& t) {
+  check(v <= INT32_MAX, "matmul", what, " ", v, " is too large for cuBLAS (", t.describe(), ")");
+  return static_cast<int>(v);
+}
+
+}  // namespace
+
+Tensor batched_matmul(const Tensor& a_in, const Tensor& b_in) {
+  detail::DeviceGuard guard(a_in.device().index);
+  MatrixLayout la, lb;
+  const Tensor a = layout_of(a_in, la) ? a_in : a_in.contiguous();
+  const Tensor b = layout_of(b_in, lb) ? b_in : b_in.contiguous();
+  layout_of(a, la);
+  layout_of(b, lb);
+  const std::int64_t batch = a.shape()[0], m = a.shape()[1], k = a.shape()[2], n = b.shape()[2];
+  Tensor out = empty({batch, m, n}, a.options());
+  if (out.numel() == 0) return out;
+  if (k == 0) return out.fill_(0.0);
+  // Row-major C = A·B is column-major Cᵀ = Bᵀ·Aᵀ: swap the operands.
+  cublasHandle_t h = handle(a.device().index);
+  const bool tf32 = a.dtype() == DType::Float32 && allow_tf32();
+  check_cublas(cublasSetMathMode(h, tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH), "cublasSetMathMode",
+               a.describe());
+  const cublasOperation_t op_a = la.transposed ? CUBLAS_OP_T : CUBLAS_OP_N;
+  const cublasOperation_t op_b = lb.transposed ? CUBLAS_OP_T : CUBLAS_OP_N;
+  const int in = narrow_int(n, "size", b), im = narrow_int(m, "size", a), ik = narrow_int(k, "size", a);
+  const int ib = narrow_int(batch, "batch", a);
+  const int lda = narrow_int(la.ld, "leading dimension", a), ldb = narrow_int(lb.ld, "leading dimension", b);
+  const std::string context = a.describe() + " x " + b.describe();
+  if (a.dtype() == DType::Float32) {
+    const float one = 1.0f, zero = 0.0f;
+    check_cublas(cublasSgemmStridedBatched(h, op_b, op_a, in, im, ik, &one, b.data<float>(), ldb, b.strides()[0],
+                                           a.data<float>(), lda, a.strides()[0], &zero, out.data<float>(), in, m * n,
+                                           ib),
+                 "cublasSgemmStridedBatched", context);
+  } else {
+    const double one = 1.0, zero = 0.0;
+    check_cublas(cublasDgemmStridedBatched(h, op_b, op_a, in, im, ik, &one, b.data<double>(), ldb, b.strides()[0],
+                                           a.data<double>(), lda, a.strides()[0], &zero, out.data<double>(), in,
+                                           m * n, ib),
+                 "cublasDgemmStridedBatched", context);
+  }
+  return out;
+}
+
+}  // namespace c2am::cuda::ops

@@ -43,7 +43,8 @@ std::vector<float> activation_map(Model& model, const Image& image, int input_si
   const Tensor input = to_batch({resize(image, input_size, input_size)}).to(model.config().device);
   Tensor map = model.forward(input).map;
   if (flipped) map = 1.0 - map;
-  const Tensor full = resize_bilinear(map, image.height, image.width).to(Device::cpu()).to(DType::Float32);
+  // Upsampled on the CPU: the map is small, and the result goes to the host anyway.
+  const Tensor full = resize_bilinear(map.to(Device::cpu()), image.height, image.width).to(DType::Float32);
   return full.to_vector<float>();
 }
 

@@ -7,6 +7,9 @@
 #include <cstdint>
 
 #include "c2am/core/tensor.hpp"
+#include "c2am/ops/conv.hpp"
+#include "c2am/ops/normalization.hpp"
+#include "c2am/ops/pooling.hpp"
 #include "cpu/kernels.hpp"
 
 namespace c2am::cuda::ops {
@@ -22,5 +25,28 @@ Tensor max_rows(const Tensor& x, Tensor& argmax);
 Tensor scatter_rows(const Tensor& grad, const Tensor& argmax, std::int64_t length);
 // a: [B, M, K], b: [B, K, N] (each matrix row-major or transposed in memory), via cuBLAS.
 Tensor batched_matmul(const Tensor& a, const Tensor& b);
+
+// --- cuDNN (src/cuda/cudnn_ops.cpp) -------------------------------------------------
+// Convolution without bias (the ops layer adds it); TF32 follows allow_tf32().
+Tensor conv2d_forward(const Tensor& x, const Tensor& weight, const Conv2dParams& p, const Shape& out_shape);
+Tensor conv2d_backward_input(const Tensor& grad, const Tensor& weight, const Conv2dParams& p, const Shape& x_shape);
+Tensor conv2d_backward_weight(const Tensor& grad, const Tensor& x, const Conv2dParams& p, const Shape& w_shape);
+
+struct BatchNormOutputs {
+  Tensor output;
+  Tensor mean, invstd;  // batch statistics (training mode only)
+};
+// Training updates running_mean/running_var in place (unbiased variance).
+BatchNormOutputs batch_norm2d_forward(const Tensor& x, const Tensor& weight, const Tensor& bias,
+                                      const Tensor& running_mean, const Tensor& running_var, const BatchNormParams& p);
+struct BatchNormGradients {
+  Tensor input, weight, bias;
+};
+BatchNormGradients batch_norm2d_backward_training(const Tensor& grad, const Tensor& x, const Tensor& weight,
+                                                  const Tensor& mean, const Tensor& invstd, double eps);
+
+// Max (deterministic) or average (padding counted) pooling.
+Tensor pool2d_forward(bool is_max, const Tensor& x, const Pool2dParams& p, const Shape& out_shape);
+Tensor pool2d_backward(bool is_max, const Tensor& grad, const Tensor& x, const Tensor& y, const Pool2dParams& p);
 
 }  // namespace c2am::cuda::ops

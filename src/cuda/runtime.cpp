@@ -78,4 +78,21 @@ cudaStream_t stream(int device) {
 
 }  // namespace detail
 
+std::size_t peak_memory(int device) {
+  require_device(device, "cuda::peak_memory");
+  cudaMemPool_t pool = nullptr;
+  detail::check_cuda(cudaDeviceGetDefaultMemPool(&pool, device), "cudaDeviceGetDefaultMemPool");
+  std::uint64_t bytes = 0;
+  detail::check_cuda(cudaMemPoolGetAttribute(pool, cudaMemPoolAttrUsedMemHigh, &bytes), "cudaMemPoolGetAttribute");
+  return static_cast<std::size_t>(bytes);
+}
+
+void reset_peak_memory(int device) {
+  require_device(device, "cuda::reset_peak_memory");
+  cudaMemPool_t pool = nullptr;
+  detail::check_cuda(cudaDeviceGetDefaultMemPool(&pool, device), "cudaDeviceGetDefaultMemPool");
+  std::uint64_t zero = 0;
+  detail::check_cuda(cudaMemPoolSetAttribute(pool, cudaMemPoolAttrUsedMemHigh, &zero), "cudaMemPoolSetAttribute");
+}
+
 }  // namespace c2am::cuda

@@ -24,6 +24,8 @@ const Availability& availability() {
 MemoryInfo memory_info(int) { no_cuda("cuda::memory_info"); }
 void synchronize(int) { no_cuda("cuda::synchronize"); }
 std::string device_name(int) { no_cuda("cuda::device_name"); }
+std::size_t peak_memory(int) { no_cuda("cuda::peak_memory"); }
+void reset_peak_memory(int) { no_cuda("cuda::reset_peak_memory"); }
 
 namespace detail {
 void* allocate(std::size_t, int) { no_cuda("cuda allocate"); }
@@ -56,5 +58,18 @@ Tensor sum_rows(const Tensor&) { no_kernels("sum"); }
 Tensor max_rows(const Tensor&, Tensor&) { no_kernels("max"); }
 Tensor scatter_rows(const Tensor&, const Tensor&, std::int64_t) { no_kernels("max backward"); }
 Tensor batched_matmul(const Tensor&, const Tensor&) { no_kernels("matmul"); }
+Tensor conv2d_forward(const Tensor&, const Tensor&, const Conv2dParams&, const Shape&) { no_kernels("conv2d"); }
+Tensor conv2d_backward_input(const Tensor&, const Tensor&, const Conv2dParams&, const Shape&) { no_kernels("conv2d"); }
+Tensor conv2d_backward_weight(const Tensor&, const Tensor&, const Conv2dParams&, const Shape&) { no_kernels("conv2d"); }
+BatchNormOutputs batch_norm2d_forward(const Tensor&, const Tensor&, const Tensor&, const Tensor&, const Tensor&,
+                                      const BatchNormParams&) {
+  no_kernels("batch_norm2d");
+}
+BatchNormGradients batch_norm2d_backward_training(const Tensor&, const Tensor&, const Tensor&, const Tensor&,
+                                                  const Tensor&, double) {
+  no_kernels("batch_norm2d");
+}
+Tensor pool2d_forward(bool, const Tensor&, const Pool2dParams&, const Shape&) { no_kernels("pooling"); }
+Tensor pool2d_backward(bool, const Tensor&, const Tensor&, const Tensor&, const Pool2dParams&) { no_kernels("pooling"); }
 
 }  // namespace c2am::cuda::ops

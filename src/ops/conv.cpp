@@ -1,6 +1,10 @@
 #include "c2am/ops/conv.hpp"
 
 #include "c2am/autograd/node.hpp"
+#include "backend/cuda_ops.hpp"
+#include "c2am/autograd/grad_mode.hpp"
+#include "c2am/ops/elementwise.hpp"
+#include "c2am/ops/reduction.hpp"
 #include "cpu/kernels.hpp"
 #include "ops/op_checks.hpp"
 
@@ -23,9 +27,16 @@ class Conv2dBackward : public autograd::Node {
   Conv2dBackward(const Tensor& x, const Tensor& weight, const Conv2dParams& params)
       : x_(x), weight_(weight), params_(params) {}
   std::vector<Tensor> apply(const Tensor& grad) override {
-    ops::runs_on_cpu(name(), grad);
-    auto grads = cpu::conv2d_backward(grad, x_.get(name()), weight_.get(name()), params_, edges[0] != nullptr,
-                                      edges[1] != nullptr, edges[2] != nullptr);
+    const Tensor x = x_.get(name()), weight = weight_.get(name());
+    if (grad.device().is_cuda()) {
+      Tensor gx, gw, gb;
+      if (edges[0]) gx = cuda::ops::conv2d_backward_input(grad, weight, params_, x.shape());
+      if (edges[1]) gw = cuda::ops::conv2d_backward_weight(grad, x, params_, weight.shape());
+      if (edges[2]) gb = sum(grad, {0, 2, 3});
+      return {gx, gw, gb};
+    }
+    auto grads = cpu::conv2d_backward(grad, x, weight, params_, edges[0] != nullptr, edges[1] != nullptr,
+                                      edges[2] != nullptr);
     return {grads.input, grads.weight, grads.bias};
   }
   const char* name() const override { return "Conv2dBackward"; }
@@ -52,10 +63,18 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const C
     check(bias.dim() == 1 && bias.shape()[0] == weight.shape()[0], "conv2d", "bias ", bias.describe(),
           " does not match weight ", weight.describe());
   }
-  conv_output_size(x.shape()[2], weight.shape()[2], params.stride_h, params.pad_h, params.dilation_h, "conv2d");
-  conv_output_size(x.shape()[3], weight.shape()[3], params.stride_w, params.pad_w, params.dilation_w, "conv2d");
-  ops::runs_on_cpu("conv2d", x);
-  Tensor out = cpu::conv2d_forward(x, weight, bias, params);
+  const std::int64_t oh =
+      conv_output_size(x.shape()[2], weight.shape()[2], params.stride_h, params.pad_h, params.dilation_h, "conv2d");
+  const std::int64_t ow =
+      conv_output_size(x.shape()[3], weight.shape()[3], params.stride_w, params.pad_w, params.dilation_w, "conv2d");
+  Tensor out;
+  if (x.device().is_cuda()) {
+    NoGradGuard no_grad;  // the node below records the whole op
+    out = cuda::ops::conv2d_forward(x.detach(), weight.detach(), params, {x.shape()[0], weight.shape()[0], oh, ow});
+    if (bias.defined()) out = out + bias.detach().reshape({1, weight.shape()[0], 1, 1});
+  } else {
+    out = cpu::conv2d_forward(x, weight, bias, params);
+  }
   return autograd::record<Conv2dBackward>(out, {x, weight, bias}, x, weight, params);
 }
 

@@ -6,6 +6,8 @@
 #include "c2am/ops/reduction.hpp"
 
 #include "c2am/autograd/node.hpp"
+#include "backend/cuda_ops.hpp"
+#include "c2am/autograd/grad_mode.hpp"
 #include "cpu/kernels.hpp"
 #include "ops/op_checks.hpp"
 
@@ -15,12 +17,13 @@ namespace {
 
 class BatchNorm2dBackward : public autograd::Node {
  public:
-  BatchNorm2dBackward(const Tensor& x, const Tensor& weight, Tensor mean, Tensor invstd, bool training)
-      : x_(x), weight_(weight), mean_(std::move(mean)), invstd_(std::move(invstd)), training_(training) {}
+  BatchNorm2dBackward(const Tensor& x, const Tensor& weight, Tensor mean, Tensor invstd, bool training, double eps)
+      : x_(x), weight_(weight), mean_(std::move(mean)), invstd_(std::move(invstd)), training_(training), eps_(eps) {}
   std::vector<Tensor> apply(const Tensor& grad) override {
-    ops::runs_on_cpu(name(), grad);
-    auto grads = cpu::batch_norm2d_backward(grad, x_.get(name()), weight_.get(name()), mean_.get(name()),
-                                            invstd_.get(name()), training_);
+    const Tensor x = x_.get(name()), weight = weight_.get(name()), mean = mean_.get(name()),
+                 invstd = invstd_.get(name());
+    if (grad.device().is_cuda()) return cuda_backward(grad, x, weight, mean, invstd);
+    auto grads = cpu::batch_norm2d_backward(grad, x, weight, mean, invstd, training_);
     return {grads.input, grads.weight, grads.bias};
   }
   const char* name() const override { return "BatchNorm2dBackward"; }
@@ -32,8 +35,24 @@ class BatchNorm2dBackward : public autograd::Node {
   }
 
  private:
+  // Training: cuDNN with the saved batch statistics. Evaluation: the
+  // statistics are constants, so y = x·s + t per channel, composed here.
+  std::vector<Tensor> cuda_backward(const Tensor& grad, const Tensor& x, const Tensor& weight, const Tensor& mean,
+                                    const Tensor& invstd) const {
+    if (training_) {
+      auto g = cuda::ops::batch_norm2d_backward_training(grad, x, weight, mean, invstd, eps_);
+      return {g.input, g.weight, g.bias};
+    }
+    const std::int64_t c = x.size(1);
+    const Tensor centred = (x - mean.reshape({1, c, 1, 1})) * invstd.reshape({1, c, 1, 1});
+    const Tensor scale = weight.defined() ? weight * invstd : invstd;
+    return {grad * scale.reshape({1, c, 1, 1}), weight.defined() ? sum(grad * centred, {0, 2, 3}) : Tensor(),
+            sum(grad, {0, 2, 3})};
+  }
+
   autograd::SavedTensor x_, weight_, mean_, invstd_;
   bool training_;
+  double eps_;
 };
 
 class NormalizeBackward : public autograd::Node {
@@ -85,10 +104,19 @@ Tensor batch_norm2d(const Tensor& x, const Tensor& weight, const Tensor& bias, c
         "training needs more than one value per channel, got input ", x.describe());
   check(!running_mean.defined() || (!running_mean.requires_grad() && !running_var.requires_grad()), "batch_norm2d",
         "running statistics must not require grad");
-  ops::runs_on_cpu("batch_norm2d", x);
+  if (x.device().is_cuda()) {
+    auto forward = cuda::ops::batch_norm2d_forward(x.detach(), weight, bias, running_mean, running_var, params);
+    if (!params.training) {
+      NoGradGuard no_grad;
+      forward.mean = running_mean.detach().clone();
+      forward.invstd = 1.0 / sqrt(running_var.detach() + params.eps);
+    }
+    return autograd::record<BatchNorm2dBackward>(forward.output, {x, weight, bias}, x, weight, forward.mean,
+                                                 forward.invstd, params.training, params.eps);
+  }
   auto forward = cpu::batch_norm2d_forward(x, weight, bias, running_mean, running_var, params);
   return autograd::record<BatchNorm2dBackward>(forward.output, {x, weight, bias}, x, weight, forward.mean,
-                                               forward.invstd, params.training);
+                                               forward.invstd, params.training, params.eps);
 }
 
 Tensor normalize(const Tensor& x, std::int64_t dim, double eps) {

@@ -1,6 +1,8 @@
 #include "c2am/ops/pooling.hpp"
 
 #include "c2am/autograd/node.hpp"
+#include "backend/cuda_ops.hpp"
+#include "c2am/ops/reduction.hpp"
 #include "cpu/kernels.hpp"
 #include "ops/op_checks.hpp"
 
@@ -16,7 +18,33 @@ void check_pool(const char* op, const Tensor& x, const Pool2dParams& p) {
         "padding must be between 0 and half the kernel size");
   check(x.shape()[2] + 2 * p.pad_h >= p.kernel_h && x.shape()[3] + 2 * p.pad_w >= p.kernel_w, op, "input ",
         x.describe(), " is smaller than the ", p.kernel_h, "x", p.kernel_w, " window");
-  ops::runs_on_cpu(op, x);
+}
+
+// GPU pooling keeps the input and output for cuDNN's backward.
+class CudnnPool2dBackward : public autograd::Node {
+ public:
+  CudnnPool2dBackward(bool is_max, const Tensor& x, const Tensor& y, Pool2dParams params)
+      : is_max_(is_max), x_(x), y_(y), params_(params) {}
+  std::vector<Tensor> apply(const Tensor& grad) override {
+    return {cuda::ops::pool2d_backward(is_max_, grad, x_.get(name()), y_.get(name()), params_)};
+  }
+  const char* name() const override { return is_max_ ? "MaxPool2dBackward" : "AvgPool2dBackward"; }
+  void release() override {
+    x_.release();
+    y_.release();
+  }
+
+ private:
+  bool is_max_;
+  autograd::SavedTensor x_, y_;
+  Pool2dParams params_;
+};
+
+Tensor cuda_pool(bool is_max, const Tensor& x, const Pool2dParams& p) {
+  const Shape out_shape{x.shape()[0], x.shape()[1], (x.shape()[2] + 2 * p.pad_h - p.kernel_h) / p.stride_h + 1,
+                        (x.shape()[3] + 2 * p.pad_w - p.kernel_w) / p.stride_w + 1};
+  Tensor y = cuda::ops::pool2d_forward(is_max, x.detach(), p, out_shape);
+  return autograd::record<CudnnPool2dBackward>(y, {x}, is_max, x, y, p);
 }
 
 class MaxPool2dBackward : public autograd::Node {
@@ -65,6 +93,7 @@ class AdaptiveAvgPool2dBackward : public autograd::Node {
 
 Tensor max_pool2d(const Tensor& x, const Pool2dParams& params) {
   check_pool("max_pool2d", x, params);
+  if (x.device().is_cuda()) return cuda_pool(true, x, params);
   Tensor indices;
   Tensor out = cpu::max_pool2d_forward(x, params, indices);
   return autograd::record<MaxPool2dBackward>(out, {x}, indices, x.shape());
@@ -72,6 +101,7 @@ Tensor max_pool2d(const Tensor& x, const Pool2dParams& params) {
 
 Tensor avg_pool2d(const Tensor& x, const Pool2dParams& params) {
   check_pool("avg_pool2d", x, params);
+  if (x.device().is_cuda()) return cuda_pool(false, x, params);
   return autograd::record<AvgPool2dBackward>(cpu::avg_pool2d_forward(x, params), {x}, x.shape(), params);
 }
 
@@ -80,6 +110,8 @@ Tensor adaptive_avg_pool2d(const Tensor& x, std::int64_t out_h, std::int64_t out
   ops::require_rank("adaptive_avg_pool2d", x, 4, "input");
   check(out_h >= 1 && out_w >= 1 && x.shape()[2] >= 1 && x.shape()[3] >= 1, "adaptive_avg_pool2d",
         "output ", out_h, "x", out_w, " or input ", x.describe(), " is empty");
+  // Global pooling on the GPU is a mean; other adaptive bins have no GPU kernel yet.
+  if (x.device().is_cuda() && out_h == 1 && out_w == 1) return mean(x, {2, 3}, true);
   ops::runs_on_cpu("adaptive_avg_pool2d", x);
   return autograd::record<AdaptiveAvgPool2dBackward>(cpu::adaptive_avg_pool2d_forward(x, out_h, out_w), {x},
                                                      x.shape());

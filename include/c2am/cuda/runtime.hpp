@@ -31,6 +31,11 @@ void synchronize(int device = 0);
 // Name of GPU `device` ("NVIDIA H100 80GB HBM3").
 std::string device_name(int device = 0);
 
+// Most bytes the library's memory pool on `device` has held in use since the
+// last reset_peak_memory (CUDA's stream-ordered pool high-water mark).
+std::size_t peak_memory(int device = 0);
+void reset_peak_memory(int device = 0);
+
 // Whether float32 matrix products and convolutions may use TF32 tensor
 // cores (on by default, as PyTorch does for cuDNN). Off gives strict FP32.
 void set_allow_tf32(bool allow);

@@ -1,0 +1,145 @@
+// Convolution, batch norm and pooling (cuDNN) against the CPU, and the whole
+// model on the GPU against the PyTorch parity fixture. Runs only where a GPU
+// is present.
+
+#include <catch2/catch.hpp>
+
+#include <map>
+
+#include "c2am/cuda/runtime.hpp"
+#include "c2am/io/weights.hpp"
+#include "support/test_support.hpp"
+
+using namespace c2am;
+using c2am::testing::compare;
+using c2am::testing::non_contiguous;
+using c2am::testing::random_tensor;
+
+namespace {
+
+// Strict FP32 for the duration of a test.
+struct StrictFp32 {
+  bool previous = cuda::allow_tf32();
+  StrictFp32() { cuda::set_allow_tf32(false); }
+  ~StrictFp32() { cuda::set_allow_tf32(previous); }
+};
+
+void check_against_cpu(const std::vector<Tensor>& inputs, const std::function<Tensor(const std::vector<Tensor>&)>& fn,
+                       double rtol, double atol) {
+  std::vector<Tensor> a, b;
+  for (const Tensor& t : inputs) {
+    a.push_back(t.detach().clone().set_requires_grad());
+    b.push_back(t.detach().to(Device::cuda()).set_requires_grad());
+  }
+  const Tensor ya = fn(a), yb = fn(b);
+  C2AM_REQUIRE_OK(compare(yb.to(Device::cpu()), ya, rtol, atol));
+  Generator gen(3);
+  const Tensor w = random_tensor(ya.shape(), gen, ya.dtype());
+  sum(ya * w).backward();
+  sum(yb * w.to(Device::cuda())).backward();
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    INFO("gradient of input " << i);
+    C2AM_REQUIRE_OK(compare(b[i].grad().to(Device::cpu()), a[i].grad(), rtol, atol));
+  }
+}
+
+}  // namespace
+
+TEST_CASE("GPU conv2d (cuDNN) matches the CPU, forward and backward", "[cuda][conv]") {
+  StrictFp32 strict;
+  Generator gen(1);
+  struct Case {
+    Shape x, w;
+    Conv2dParams p;
+  };
+  for (const Case& c : std::vector<Case>{{{2, 3, 11, 9}, {4, 3, 3, 3}, Conv2dParams::square(1, 1)},
+                                         {{1, 5, 16, 16}, {6, 5, 3, 3}, Conv2dParams::square(2, 1)},
+                                         {{3, 8, 7, 7}, {16, 8, 1, 1}, Conv2dParams::square(1, 0)},
+                                         {{1, 3, 32, 30}, {8, 3, 7, 7}, Conv2dParams::square(2, 3)},
+                                         {{2, 4, 12, 12}, {2, 4, 3, 3}, Conv2dParams::square(1, 2, 2)}}) {
+    for (DType dtype : {DType::Float32, DType::Float64}) {
+      INFO(shape_str(c.x) << " * " << shape_str(c.w) << " " << dtype_name(dtype));
+      const Tensor x = non_contiguous(random_tensor(c.x, gen, dtype));
+      const Tensor w = random_tensor(c.w, gen, dtype);
+      const Tensor bias = random_tensor({c.w[0]}, gen, dtype);
+      const double tol = dtype == DType::Float64 ? 1e-11 : 1e-4;
+      const auto p = c.p;
+      check_against_cpu({x, w, bias}, [p](const auto& t) { return conv2d(t[0], t[1], t[2], p); }, tol, tol);
+    }
+  }
+}
+
+TEST_CASE("GPU batch norm (cuDNN) matches the CPU in both modes", "[cuda][norm]") {
+  Generator gen(2);
+  for (DType dtype : {DType::Float32, DType::Float64}) {
+    INFO(dtype_name(dtype));
+    const Tensor x = random_tensor({4, 3, 5, 6}, gen, dtype, -2.0, 3.0);
+    const Tensor weight = random_tensor({3}, gen, dtype, 0.5, 1.5), bias = random_tensor({3}, gen, dtype);
+    Tensor rm_cpu = random_tensor({3}, gen, dtype), rv_cpu = random_tensor({3}, gen, dtype, 0.5, 2.0);
+    Tensor rm_gpu = rm_cpu.to(Device::cuda()), rv_gpu = rv_cpu.to(Device::cuda());
+    const double tol = dtype == DType::Float64 ? 1e-10 : 1e-4;
+    BatchNormParams training;
+    std::vector<Tensor> stats_cpu{rm_cpu, rv_cpu}, stats_gpu{rm_gpu, rv_gpu};
+    int calls = 0;
+    check_against_cpu({x, weight, bias}, [&](const auto& t) {
+      const bool gpu = t[0].device().is_cuda();
+      ++calls;
+      return batch_norm2d(t[0], t[1], t[2], gpu ? rm_gpu : rm_cpu, gpu ? rv_gpu : rv_cpu, training);
+    }, tol, tol);
+    CHECK(calls == 2);
+    // Running statistics after one update each (unbiased variance on both).
+    C2AM_REQUIRE_OK(compare(rm_gpu.to(Device::cpu()), rm_cpu, tol, tol));
+    C2AM_REQUIRE_OK(compare(rv_gpu.to(Device::cpu()), rv_cpu, tol, tol));
+    BatchNormParams evaluation;
+    evaluation.training = false;
+    check_against_cpu({x, weight, bias}, [&](const auto& t) {
+      const bool gpu = t[0].device().is_cuda();
+      return batch_norm2d(t[0], t[1], t[2], gpu ? rm_gpu : rm_cpu, gpu ? rv_gpu : rv_cpu, evaluation);
+    }, tol, tol);
+  }
+}
+
+TEST_CASE("GPU max and average pooling (cuDNN) match the CPU", "[cuda][pool]") {
+  Generator gen(3);
+  for (DType dtype : {DType::Float32, DType::Float64}) {
+    INFO(dtype_name(dtype));
+    const Tensor x = non_contiguous(random_tensor({2, 3, 13, 11}, gen, dtype));
+    check_against_cpu({x}, [](const auto& t) { return max_pool2d(t[0], Pool2dParams::square(3, 2, 1)); }, 1e-6, 1e-6);
+    check_against_cpu({x}, [](const auto& t) { return avg_pool2d(t[0], Pool2dParams::square(3, 2, 1)); }, 1e-6, 1e-6);
+    check_against_cpu({x}, [](const auto& t) { return adaptive_avg_pool2d(t[0], 1, 1); }, 1e-6, 1e-6);
+  }
+}
+
+TEST_CASE("the whole model on the GPU matches the PyTorch parity fixture", "[cuda][parity]") {
+  StrictFp32 strict;
+  std::map<std::string, Tensor> fixture;
+  safetensors::Metadata metadata;
+  for (auto& [name, t] : safetensors::load(std::string(C2AM_TEST_DATA_DIR) + "/parity_resnet18_tiny.safetensors", &metadata))
+    fixture[name] = t;
+  ModelConfig config;
+  config.backbone.depth = std::stoi(metadata.at("depth"));
+  config.backbone.base_width = std::stoi(metadata.at("base_width"));
+  Model model(config);
+  LoadOptions options;
+  options.strip_prefix = "param.";
+  load_state(model, safetensors::NamedTensors(fixture.begin(), fixture.end()), options);
+  model.to(Device::cuda());
+  model.train();
+  const ModelOutput out = model.forward(fixture.at("input").to(Device::cuda()));
+  const ContrastiveLossTerms loss = contrastive_loss(out.fg, out.bg, std::stod(metadata.at("alpha")));
+  loss.total.backward();
+  const auto rel = [](const Tensor& actual, const Tensor& expected) {
+    const auto a = actual.to(Device::cpu()).to_vector<double>(), e = expected.to_vector<double>();
+    double diff = 0, scale = 0;
+    for (std::size_t i = 0; i < a.size(); ++i) diff = std::max(diff, std::abs(a[i] - e[i])), scale = std::max(scale, std::abs(e[i]));
+    return scale > 0 ? diff / scale : diff;
+  };
+  CHECK(rel(out.map, fixture.at("out.map")) <= 1e-4);
+  CHECK(rel(out.fg, fixture.at("out.fg")) <= 1e-4);
+  CHECK(rel(loss.total, fixture.at("loss.total")) <= 1e-4);
+  for (const auto& [name, param] : model.named_parameters()) {
+    INFO(name);
+    REQUIRE(param.grad().defined());
+    CHECK(rel(param.grad(), fixture.at("grad." + name)) <= 1e-4);
+  }
+}

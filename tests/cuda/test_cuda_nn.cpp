@@ -8,6 +8,7 @@
 
 #include "c2am/cuda/runtime.hpp"
 #include "c2am/io/weights.hpp"
+#include "c2am/train/trainer.hpp"
 #include "support/test_support.hpp"
 
 using namespace c2am;
@@ -141,5 +142,36 @@ TEST_CASE("the whole model on the GPU matches the PyTorch parity fixture", "[cud
     INFO(name);
     REQUIRE(param.grad().defined());
     CHECK(rel(param.grad(), fixture.at("grad." + name)) <= 1e-4);
+  }
+}
+
+TEST_CASE("training on the GPU follows the CPU run step by step", "[cuda][train]") {
+  StrictFp32 strict;
+  const auto run = [](Device device, const std::string& out) {
+    TrainConfig c;
+    c.dataset = "synthetic:32";
+    c.model.backbone.depth = 18;
+    c.model.backbone.base_width = 4;
+    c.model.device = device;
+    c.loader.batch_size = 8;
+    c.loader.transform = {72, 64, true, Interpolation::Bilinear};
+    c.epochs = 1;
+    c.lr = 0.05;
+    c.momentum = 0.9;
+    c.output_dir = out;
+    c.progress = false;
+    Trainer trainer(c);
+    std::vector<double> losses;
+    trainer.on_step = [&](std::size_t, const ContrastiveLossTerms& t) { losses.push_back(t.total.item()); };
+    trainer.run();
+    return losses;
+  };
+  const std::string base = "c2am-cuda-train-" + std::to_string(reinterpret_cast<std::uintptr_t>(&run));
+  const auto cpu = run(Device::cpu(), "/tmp/" + base + "-cpu"), gpu = run(Device::cuda(), "/tmp/" + base + "-gpu");
+  REQUIRE(cpu.size() == 4);
+  REQUIRE(gpu.size() == 4);
+  for (std::size_t i = 0; i < cpu.size(); ++i) {
+    INFO("step " << i);
+    CHECK(gpu[i] == Approx(cpu[i]).epsilon(1e-3));
   }
 }

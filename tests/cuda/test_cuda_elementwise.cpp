@@ -155,3 +155,16 @@ TEST_CASE("the C²AM loss through generic ops on the GPU matches the CPU", "[cud
   }
   cuda::set_allow_tf32(previous);
 }
+
+TEST_CASE("GPU bilinear resize matches the CPU, forward and backward", "[cuda][resize]") {
+  Generator gen(8);
+  const bool previous = cuda::allow_tf32();
+  cuda::set_allow_tf32(false);
+  for (DType dtype : {DType::Float32, DType::Float64}) {
+    INFO(dtype_name(dtype));
+    const Tensor x = non_contiguous(random_tensor({2, 3, 7, 9}, gen, dtype));
+    check_against_cpu({x}, [](const auto& t) { return resize_bilinear(t[0], 15, 4); });
+    check_against_cpu({x}, [](const auto& t) { return resize_bilinear(t[0], 3, 20); });
+  }
+  cuda::set_allow_tf32(previous);
+}

@@ -26,6 +26,12 @@ Tensor scatter_rows(const Tensor& grad, const Tensor& argmax, std::int64_t lengt
 // a: [B, M, K], b: [B, K, N] (each matrix row-major or transposed in memory), via cuBLAS.
 Tensor batched_matmul(const Tensor& a, const Tensor& b);
 
+// One fused SGD update of a dense GPU parameter (torch.optim.SGD formulas).
+// `buffer` is allocated (and initialized from this step) when undefined and
+// momentum > 0.
+void sgd_update(Tensor& param, const Tensor& grad, Tensor& buffer, double lr, double weight_decay, double momentum,
+                bool nesterov);
+
 // --- cuDNN (src/cuda/cudnn_ops.cpp) -------------------------------------------------
 // Convolution without bias (the ops layer adds it); TF32 follows allow_tf32().
 Tensor conv2d_forward(const Tensor& x, const Tensor& weight, const Conv2dParams& p, const Shape& out_shape);

@@ -35,7 +35,10 @@ std::string Device::str() const { return is_cpu() ? "cpu" : "cuda:" + std::to_st
 namespace c2am::cuda {
 namespace {
 std::atomic<bool> tf32_allowed{true};
+std::atomic<bool> poison{false};
 }
+void set_poison_allocations(bool on) { poison = on; }
+bool poison_allocations() { return poison; }
 void set_allow_tf32(bool allow) { tf32_allowed = allow; }
 bool allow_tf32() { return tf32_allowed; }
 }  // namespace c2am::cuda

@@ -8,6 +8,7 @@
 #include "cuda/check.hpp"
 #include "elementwise.cuh"
 #include "reduce.cuh"
+#include "sgd.cuh"
 
 namespace c2am::cuda::ops {
 
@@ -117,6 +118,23 @@ Tensor scatter_rows(const Tensor& grad_in, const Tensor& argmax, std::int64_t le
                                        grad.numel(), length, stream_of(grad)),
            "scatter kernel", grad);
   return out;
+}
+
+void sgd_update(Tensor& param, const Tensor& grad_in, Tensor& buffer, double lr, double weight_decay, double momentum,
+                bool nesterov) {
+  detail::DeviceGuard guard(param.device().index);
+  check(param.is_contiguous(), "sgd", "GPU parameters must be dense, got ", param.describe());
+  const Tensor grad = grad_in.contiguous();
+  detail::SgdStep step{lr, weight_decay, momentum, nesterov, false};
+  if (momentum != 0.0 && !buffer.defined()) {
+    buffer = empty(param.shape(), param.options());
+    step.first = true;
+  }
+  launched(detail::launch_sgd_update(param.dtype(), param.raw_data(), grad.raw_data(),
+                                     momentum != 0.0 ? buffer.raw_data() : nullptr, param.numel(), step,
+                                     stream_of(param)),
+           "sgd update kernel", param);
+  param.storage()->bump_version();
 }
 
 }  // namespace c2am::cuda::ops

@@ -21,6 +21,9 @@ void* allocate(std::size_t bytes, int device) {
                 std::to_string(total_bytes) + ")");
   }
   check_cuda(status, "cudaMallocAsync", std::to_string(bytes) + " bytes on cuda:" + std::to_string(device));
+  if (poison_allocations()) {
+    check_cuda(cudaMemsetAsync(pointer, 0xFF, bytes, stream(device)), "cudaMemsetAsync", "poisoning a new allocation");
+  }
   return pointer;
 }
 

@@ -58,6 +58,7 @@ Tensor sum_rows(const Tensor&) { no_kernels("sum"); }
 Tensor max_rows(const Tensor&, Tensor&) { no_kernels("max"); }
 Tensor scatter_rows(const Tensor&, const Tensor&, std::int64_t) { no_kernels("max backward"); }
 Tensor batched_matmul(const Tensor&, const Tensor&) { no_kernels("matmul"); }
+void sgd_update(Tensor&, const Tensor&, Tensor&, double, double, double, bool) { no_kernels("sgd"); }
 Tensor conv2d_forward(const Tensor&, const Tensor&, const Conv2dParams&, const Shape&) { no_kernels("conv2d"); }
 Tensor conv2d_backward_input(const Tensor&, const Tensor&, const Conv2dParams&, const Shape&) { no_kernels("conv2d"); }
 Tensor conv2d_backward_weight(const Tensor&, const Tensor&, const Conv2dParams&, const Shape&) { no_kernels("conv2d"); }

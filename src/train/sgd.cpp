@@ -4,6 +4,7 @@
 #include <map>
 
 #include "c2am/autograd/grad_mode.hpp"
+#include "backend/cuda_ops.hpp"
 #include "c2am/ops/ops.hpp"
 
 namespace c2am {
@@ -24,6 +25,11 @@ void Sgd::step(double lr) {
       Tensor param = group.params[pi].second;
       const Tensor grad = param.grad();
       if (!grad.defined()) continue;
+      if (param.device().is_cuda() && param.is_contiguous()) {  // one fused pass on the GPU
+        cuda::ops::sgd_update(param, grad, momentum_[gi][pi], group_lr, group.weight_decay, config_.momentum,
+                              config_.nesterov);
+        continue;
+      }
       Tensor d = group.weight_decay != 0.0 ? grad + param * group.weight_decay : grad;
       if (config_.momentum != 0.0) {
         Tensor& buffer = momentum_[gi][pi];

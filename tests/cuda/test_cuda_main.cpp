@@ -15,5 +15,7 @@ int main(int argc, char* argv[]) {
     return 77;
   }
   std::printf("CUDA tests on %s (%d device(s))\n", c2am::cuda::device_name(0).c_str(), availability.device_count);
+  // New device memory starts as NaN: outputs a kernel fails to write show up.
+  c2am::cuda::set_poison_allocations(true);
   return Catch::Session().run(argc, argv);
 }

@@ -8,6 +8,7 @@
 
 #include "c2am/cuda/runtime.hpp"
 #include "c2am/io/weights.hpp"
+#include "c2am/train/sgd.hpp"
 #include "c2am/train/trainer.hpp"
 #include "support/test_support.hpp"
 
@@ -173,5 +174,24 @@ TEST_CASE("training on the GPU follows the CPU run step by step", "[cuda][train]
   for (std::size_t i = 0; i < cpu.size(); ++i) {
     INFO("step " << i);
     CHECK(gpu[i] == Approx(cpu[i]).epsilon(1e-3));
+  }
+}
+
+TEST_CASE("the fused SGD update on the GPU matches the CPU optimizer", "[cuda][sgd]") {
+  Generator gen(9);
+  for (bool nesterov : {false, true}) {
+    INFO("nesterov " << nesterov);
+    Tensor cpu_param = random_tensor({1000, 3}, gen, DType::Float32).set_requires_grad();
+    Tensor gpu_param = cpu_param.detach().to(Device::cuda()).set_requires_grad();
+    Sgd cpu_sgd({{"p", {{"p", cpu_param}}, 2.0, 1e-2}}, {0.9, nesterov});
+    Sgd gpu_sgd({{"p", {{"p", gpu_param}}, 2.0, 1e-2}}, {0.9, nesterov});
+    for (int step = 0; step < 3; ++step) {
+      const Tensor w = random_tensor({1000, 3}, gen, DType::Float32);
+      cpu_sgd.zero_grad(), gpu_sgd.zero_grad();
+      sum(cpu_param * cpu_param * w).backward();
+      sum(gpu_param * gpu_param * w.to(Device::cuda())).backward();
+      cpu_sgd.step(0.05), gpu_sgd.step(0.05);
+      C2AM_REQUIRE_OK(compare(gpu_param.detach().to(Device::cpu()), cpu_param.detach(), 1e-5, 1e-6));
+    }
   }
 }

@@ -36,6 +36,12 @@ std::string device_name(int device = 0);
 std::size_t peak_memory(int device = 0);
 void reset_peak_memory(int device = 0);
 
+// Debugging aid for tests: when on, every new GPU allocation is filled with
+// 0xFF bytes (NaN in float32 and float64), so a kernel that leaves part of
+// its output unwritten shows up as NaN instead of plausible stale values.
+void set_poison_allocations(bool on);
+bool poison_allocations();
+
 // Whether float32 matrix products and convolutions may use TF32 tensor
 // cores (on by default, as PyTorch does for cuDNN). Off gives strict FP32.
 void set_allow_tf32(bool allow);

@@ -24,6 +24,7 @@
 #include "c2am/nn/resnet.hpp"
 #include "c2am/train/sgd.hpp"
 #include "c2am/train/trainer.hpp"
+#include "c2am/version.hpp"
 #include "c2am/wsol/boxes.hpp"
 #include "c2am/wsol/evaluate.hpp"
 #include "c2am/wsol/metrics.hpp"

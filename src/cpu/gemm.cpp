@@ -3,6 +3,7 @@
 
 #include <Eigen/Core>
 
+#include "backend/matrix_layout.hpp"
 #include "cpu/dispatch.hpp"
 #include "cpu/kernels.hpp"
 
@@ -41,37 +42,12 @@ template void gemm<float>(bool, bool, std::int64_t, std::int64_t, std::int64_t, 
 template void gemm<double>(bool, bool, std::int64_t, std::int64_t, std::int64_t, double, const double*, std::int64_t,
                            const double*, std::int64_t, double, double*, std::int64_t);
 
-namespace {
-
-// How one [rows, cols] matrix slice of a 3-D tensor is laid out: row-major
-// with leading dimension `ld`, or transposed (column-major) with `ld`.
-struct MatrixLayout {
-  bool transposed;
-  std::int64_t ld;
-};
-
-bool layout_of(const Tensor& t, MatrixLayout& layout) {
-  const auto& s = t.strides();
-  const std::int64_t rows = t.shape()[1], cols = t.shape()[2];
-  if (s[2] == 1 && s[1] >= std::max<std::int64_t>(cols, 1)) {
-    layout = {false, s[1]};
-    return true;
-  }
-  if (s[1] == 1 && s[2] >= std::max<std::int64_t>(rows, 1)) {
-    layout = {true, s[2]};
-    return true;
-  }
-  return false;
-}
-
-}  // namespace
-
 Tensor batched_matmul(const Tensor& a_in, const Tensor& b_in) {
-  MatrixLayout la{}, lb{};
-  const Tensor a = layout_of(a_in, la) ? a_in : a_in.contiguous();
-  const Tensor b = layout_of(b_in, lb) ? b_in : b_in.contiguous();
-  layout_of(a, la);
-  layout_of(b, lb);
+  backend::MatrixLayout la, lb;
+  const Tensor a = backend::matrix_layout(a_in, la) ? a_in : a_in.contiguous();
+  const Tensor b = backend::matrix_layout(b_in, lb) ? b_in : b_in.contiguous();
+  backend::matrix_layout(a, la);
+  backend::matrix_layout(b, lb);
   const std::int64_t batch = a.shape()[0], m = a.shape()[1], k = a.shape()[2], n = b.shape()[2];
   Tensor out = empty({batch, m, n}, a.options());
   dispatch_floating(a.dtype(), "matmul", [&](auto tag) {

@@ -9,6 +9,7 @@
 #include <mutex>
 
 #include "backend/cuda_ops.hpp"
+#include "backend/matrix_layout.hpp"
 #include "c2am/cuda/runtime.hpp"
 #include "cuda/check.hpp"
 
@@ -35,26 +36,6 @@ cublasHandle_t handle(int device) {
   return h;
 }
 
-// One matrix of a [batch, rows, cols] tensor: row-major with leading
-// dimension ld, or column-major ("transposed") with ld (as on the CPU).
-struct MatrixLayout {
-  bool transposed = false;
-  std::int64_t ld = 0;
-};
-
-bool layout_of(const Tensor& t, MatrixLayout& layout) {
-  const auto& s = t.strides();
-  const std::int64_t rows = t.shape()[1], cols = t.shape()[2];
-  if (s[2] == 1 && s[1] >= std::max<std::int64_t>(cols, 1)) {
-    layout = {false, s[1]};
-    return true;
-  }
-  if (s[1] == 1 && s[2] >= std::max<std::int64_t>(rows, 1)) {
-    layout = {true, s[2]};
-    return true;
-  }
-  return false;
-}
 
 int narrow_int(std::int64_t v, const char* what, const Tensor& t) {
   check(v <= INT32_MAX, "matmul", what, " ", v, " is too large for cuBLAS (", t.describe(), ")");
@@ -65,11 +46,11 @@ int narrow_int(std::int64_t v, const char* what, const Tensor& t) {
 
 Tensor batched_matmul(const Tensor& a_in, const Tensor& b_in) {
   detail::DeviceGuard guard(a_in.device().index);
-  MatrixLayout la, lb;
-  const Tensor a = layout_of(a_in, la) ? a_in : a_in.contiguous();
-  const Tensor b = layout_of(b_in, lb) ? b_in : b_in.contiguous();
-  layout_of(a, la);
-  layout_of(b, lb);
+  backend::MatrixLayout la, lb;
+  const Tensor a = backend::matrix_layout(a_in, la) ? a_in : a_in.contiguous();
+  const Tensor b = backend::matrix_layout(b_in, lb) ? b_in : b_in.contiguous();
+  backend::matrix_layout(a, la);
+  backend::matrix_layout(b, lb);
   const std::int64_t batch = a.shape()[0], m = a.shape()[1], k = a.shape()[2], n = b.shape()[2];
   Tensor out = empty({batch, m, n}, a.options());
   if (out.numel() == 0) return out;

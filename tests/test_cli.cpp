@@ -11,8 +11,10 @@
 #include <unistd.h>
 
 #include "c2am/c2am.hpp"
+#include "support/test_support.hpp"
 
 using namespace c2am;
+using c2am::testing::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
@@ -32,16 +34,6 @@ Run c2am_command(const std::string& arguments) {
   run.status = pclose(pipe);
   return run;
 }
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    path = fs::temp_directory_path() / ("c2am-cli-" + std::to_string(::getpid()));
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string str() const { return path.string(); }
-};
 
 const std::string kTiny = "--backbone resnet18 --base-width 4 --batch 8 --resize 72 --crop 64 --no-progress";
 

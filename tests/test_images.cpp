@@ -15,20 +15,11 @@
 #include "support/test_support.hpp"
 
 using namespace c2am;
+using c2am::testing::TempDir;
 
 namespace {
 
 const std::string kImages = std::string(C2AM_TEST_DATA_DIR) + "/images/";
-
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    path = std::filesystem::temp_directory_path() / ("c2am-images-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(path);
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-  std::string file(const std::string& name) const { return (path / name).string(); }
-};
 
 std::vector<int> pixels_of(const Image& image) { return {image.pixels.begin(), image.pixels.end()}; }
 

@@ -13,6 +13,7 @@
 #include "support/test_support.hpp"
 
 using namespace c2am;
+using c2am::testing::TempDir;
 using c2am::testing::compare;
 using c2am::testing::random_tensor;
 
@@ -39,17 +40,6 @@ std::string bytes_of(const std::vector<std::uint16_t>& values) {
   std::memcpy(out.data(), values.data(), out.size());
   return out;
 }
-
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    path = std::filesystem::temp_directory_path() / ("c2am-test-" + std::to_string(::getpid()) + "-" +
-                                                     std::to_string(reinterpret_cast<std::uintptr_t>(this)));
-    std::filesystem::create_directories(path);
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-  std::string file(const std::string& name) const { return (path / name).string(); }
-};
 
 ModelConfig tiny(int depth, std::uint64_t seed = 1) {
   ModelConfig config;

@@ -13,21 +13,11 @@
 #include "support/test_support.hpp"
 
 using namespace c2am;
+using c2am::testing::TempDir;
 using c2am::testing::compare;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    path = fs::temp_directory_path() /
-           ("c2am-train-" + std::to_string(::getpid()) + "-" + std::to_string(reinterpret_cast<std::uintptr_t>(this)));
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string str() const { return path.string(); }
-};
 
 LoaderConfig small_loader(int workers, std::uint64_t seed = 3) {
   LoaderConfig c;

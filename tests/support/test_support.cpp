@@ -1,5 +1,8 @@
 #include "support/test_support.hpp"
 
+#include <unistd.h>
+
+#include <atomic>
 #include <cmath>
 #include <numeric>
 #include <sstream>
@@ -97,6 +100,19 @@ Comparison gradcheck(const std::function<Tensor(const std::vector<Tensor>&)>& fn
     }
   }
   return {};
+}
+
+TempDir::TempDir() {
+  static std::atomic<int> counter{0};
+  path = std::filesystem::temp_directory_path() /
+         ("c2am-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+  std::filesystem::remove_all(path);
+  std::filesystem::create_directories(path);
+}
+
+TempDir::~TempDir() {
+  std::error_code ignored;
+  std::filesystem::remove_all(path, ignored);
 }
 
 }  // namespace c2am::testing

@@ -3,6 +3,7 @@
 // tolerance comparisons that never let NaN pass, and finite-difference
 // gradient checking.
 
+#include <filesystem>
 #include <functional>
 #include <string>
 #include <vector>
@@ -33,6 +34,18 @@ Comparison compare(const Tensor& actual, const Tensor& expected, double rtol, do
 // sum(fn(inputs) * w) for a fixed random projection w.
 Comparison gradcheck(const std::function<Tensor(const std::vector<Tensor>&)>& fn, const std::vector<Tensor>& inputs,
                      double eps = 1e-6, double rtol = 1e-5, double atol = 1e-7);
+
+// A fresh directory under the system's temporary directory (unique per
+// process and object), removed with everything in it at scope exit.
+struct TempDir {
+  std::filesystem::path path;
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  std::string str() const { return path.string(); }
+  std::string file(const std::string& name) const { return (path / name).string(); }
+};
 
 }  // namespace c2am::testing
 

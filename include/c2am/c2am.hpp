@@ -28,4 +28,5 @@
 #include "c2am/wsol/boxes.hpp"
 #include "c2am/wsol/evaluate.hpp"
 #include "c2am/wsol/metrics.hpp"
+#include "c2am/wsss/maps.hpp"
 #include "c2am/ops/ops.hpp"

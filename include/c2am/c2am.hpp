@@ -28,5 +28,6 @@
 #include "c2am/wsol/boxes.hpp"
 #include "c2am/wsol/evaluate.hpp"
 #include "c2am/wsol/metrics.hpp"
+#include "c2am/wsss/dense_crf.hpp"
 #include "c2am/wsss/maps.hpp"
 #include "c2am/ops/ops.hpp"

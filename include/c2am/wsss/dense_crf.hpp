@@ -1,0 +1,55 @@
+#pragma once
+// Fully connected CRF over the pixels of an image (Krähenbühl & Koltun 2011)
+// with mean-field inference, Potts compatibility, Gaussian kernels over
+// positions and bilateral kernels over positions and RGB, symmetric kernel
+// normalization — the model pydensecrf implements, filtered with a
+// permutohedral lattice (Adams et al. 2010) or, for checking, exactly.
+
+#include <cstdint>
+#include <vector>
+
+#include "c2am/data/image.hpp"
+
+namespace c2am::wsss {
+
+class DenseCRF {
+ public:
+  enum class Filtering { Lattice, Exact };  // Exact is O(N²): small images only
+
+  DenseCRF(int width, int height, int labels);
+
+  // Unary energies, label-major (labels × pixels).
+  void set_unary(std::vector<float> energy);
+  // From hard labels: −log(gt_prob) for the given label, −log((1 − gt_prob)/(labels − 1))
+  // for the others (pydensecrf's unary_from_labels with zero_unsure = false).
+  void set_unary_from_labels(const std::vector<std::uint8_t>& labels, double gt_prob);
+  // From probabilities (labels × pixels): −log(clip(p, 1e-5, 1)).
+  void set_unary_from_probabilities(const std::vector<float>& probabilities);
+
+  // Potts kernels: Gaussian over positions / sxy, and bilateral over
+  // positions / sxy and RGB / srgb, each with its weight.
+  void add_gaussian(double sxy, double weight);
+  void add_bilateral(double sxy, double srgb, const Image& image, double weight);
+
+  // Q after `iterations` mean-field updates Q ← softmax(−U + Σ_k w_k·filter_k(Q)),
+  // label-major (labels × pixels).
+  std::vector<float> inference(int iterations, Filtering filtering = Filtering::Lattice) const;
+  // The most probable label of each pixel (ties: the lower label).
+  static std::vector<std::uint8_t> labels_of(const std::vector<float>& q, int labels);
+
+  int width() const { return width_; }
+  int height() const { return height_; }
+  int labels() const { return labels_; }
+
+ private:
+  struct Kernel {
+    std::vector<float> features;  // pixels × dim, already divided by the kernel's scales
+    int dim = 0;
+    double weight = 0;
+  };
+  int width_, height_, labels_;
+  std::vector<float> unary_;  // pixel-major (pixels × labels)
+  std::vector<Kernel> kernels_;
+};
+
+}  // namespace c2am::wsss

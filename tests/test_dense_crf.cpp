@@ -1,0 +1,109 @@
+// The dense CRF: the permutohedral lattice against exact O(N²) filtering,
+// label cleaning on a two-region image, unaries, errors.
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <cstdio>
+
+#include "c2am/wsss/dense_crf.hpp"
+#include "support/test_support.hpp"
+
+using namespace c2am;
+using namespace c2am::wsss;
+
+namespace {
+
+// Left half dark red, right half light blue, plus noise; labels 0 / 1 by half.
+Image two_regions(int w, int h, Generator& gen) {
+  Image image(w, h);
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x) {
+      const bool right = x >= w / 2;
+      const int base[3] = {right ? 90 : 160, right ? 140 : 40, right ? 220 : 50};
+      for (int ch = 0; ch < 3; ++ch)
+        image.at(x, y)[ch] = static_cast<std::uint8_t>(std::clamp(base[ch] + static_cast<int>(gen.below(21)) - 10, 0, 255));
+    }
+  return image;
+}
+
+std::vector<std::uint8_t> truth_of(int w, int h) {
+  std::vector<std::uint8_t> t(static_cast<std::size_t>(w) * h);
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x) t[static_cast<std::size_t>(y) * w + x] = x >= w / 2;
+  return t;
+}
+
+double agreement(const std::vector<std::uint8_t>& a, const std::vector<std::uint8_t>& b) {
+  std::size_t same = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) same += a[i] == b[i];
+  return static_cast<double>(same) / static_cast<double>(a.size());
+}
+
+}  // namespace
+
+TEST_CASE("without kernels the CRF returns softmax(-U)", "[crf]") {
+  DenseCRF crf(2, 1, 3);
+  crf.set_unary({0.0f, 1.0f, 2.0f, 0.0f, 0.0f, 2.0f});  // label-major: 3 labels × 2 pixels
+  const auto q = crf.inference(3);
+  const double z0 = std::exp(0.0) + std::exp(-2.0) + std::exp(0.0);
+  CHECK(q[0] == Approx(1.0 / z0));                   // label 0, pixel 0
+  CHECK(q[2] == Approx(std::exp(-2.0) / z0));        // label 1, pixel 0
+  CHECK(DenseCRF::labels_of(q, 3) == std::vector<std::uint8_t>{0, 1});  // a tie goes to the lower label
+}
+
+TEST_CASE("the lattice approximates exact mean-field closely", "[crf]") {
+  Generator gen(5);
+  const int w = 24, h = 20;
+  const Image image = two_regions(w, h, gen);
+  std::vector<std::uint8_t> noisy = truth_of(w, h);
+  for (auto& l : noisy)
+    if (gen.uniform() < 0.2) l = 1 - l;
+  DenseCRF crf(w, h, 2);
+  crf.set_unary_from_labels(noisy, 0.7);
+  crf.add_gaussian(3, 3);
+  crf.add_bilateral(10, 13, image, 10);
+  for (int iterations : {1, 5}) {
+    const auto lattice = crf.inference(iterations), exact = crf.inference(iterations, DenseCRF::Filtering::Exact);
+    double mean_diff = 0, worst = 0;
+    for (std::size_t i = 0; i < exact.size(); ++i) {
+      mean_diff += std::abs(lattice[i] - exact[i]);
+      worst = std::max(worst, double(std::abs(lattice[i] - exact[i])));
+    }
+    mean_diff /= static_cast<double>(exact.size());
+    const double agree = agreement(DenseCRF::labels_of(lattice, 2), DenseCRF::labels_of(exact, 2));
+    std::printf("crf %d iterations: mean |dQ| %.4f, worst %.4f, label agreement %.4f\n", iterations, mean_diff, worst,
+                agree);
+    INFO(iterations << " iterations: mean |dQ| " << mean_diff << ", worst " << worst << ", agreement " << agree);
+    CHECK(mean_diff < 0.05);
+    CHECK(agree >= 0.98);
+  }
+}
+
+TEST_CASE("a bilateral CRF cleans noisy labels along colour edges", "[crf]") {
+  Generator gen(6);
+  const int w = 40, h = 30;
+  const Image image = two_regions(w, h, gen);
+  const auto truth = truth_of(w, h);
+  std::vector<std::uint8_t> noisy = truth;
+  for (auto& l : noisy)
+    if (gen.uniform() < 0.25) l = 1 - l;
+  DenseCRF crf(w, h, 2);
+  crf.set_unary_from_labels(noisy, 0.7);
+  crf.add_gaussian(3, 3);
+  crf.add_bilateral(50, 5, image, 10);  // the release's cue parameters
+  const auto cleaned = DenseCRF::labels_of(crf.inference(10), 2);
+  INFO("noisy " << agreement(noisy, truth) << ", after the CRF " << agreement(cleaned, truth));
+  CHECK(agreement(noisy, truth) < 0.8);
+  CHECK(agreement(cleaned, truth) > 0.98);
+}
+
+TEST_CASE("CRF inputs are checked", "[crf][errors]") {
+  DenseCRF crf(4, 3, 2);
+  CHECK_THROWS_WITH(crf.set_unary({1, 2, 3}), Catch::Contains("3 values"));
+  CHECK_THROWS_WITH(crf.set_unary_from_labels(std::vector<std::uint8_t>(12, 2), 0.7), Catch::Contains("label 2"));
+  CHECK_THROWS_WITH(crf.set_unary_from_labels(std::vector<std::uint8_t>(12, 0), 1.0), Catch::Contains("gt_prob"));
+  CHECK_THROWS_WITH(crf.add_bilateral(5, 5, Image(3, 3), 1), Catch::Contains("3x3"));
+  CHECK_THROWS_WITH(crf.inference(1), Catch::Contains("unary"));
+  CHECK_THROWS_WITH(DenseCRF(0, 3, 2), Catch::Contains("0x3"));
+}

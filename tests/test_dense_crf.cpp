@@ -6,6 +6,9 @@
 #include <cmath>
 #include <cstdio>
 
+#include <map>
+
+#include "c2am/io/safetensors.hpp"
 #include "c2am/wsss/dense_crf.hpp"
 #include "support/test_support.hpp"
 
@@ -106,4 +109,41 @@ TEST_CASE("CRF inputs are checked", "[crf][errors]") {
   CHECK_THROWS_WITH(crf.add_bilateral(5, 5, Image(3, 3), 1), Catch::Contains("3x3"));
   CHECK_THROWS_WITH(crf.inference(1), Catch::Contains("unary"));
   CHECK_THROWS_WITH(DenseCRF(0, 3, 2), Catch::Contains("0x3"));
+}
+
+TEST_CASE("DenseCRF agrees with pydensecrf on its fixtures", "[crf][parity]") {
+  for (const char* name : {"cues_36x48", "softmax_30x40"}) {
+    INFO(name);
+    safetensors::Metadata metadata;
+    std::map<std::string, Tensor> f;
+    for (auto& [key, t] : safetensors::load(std::string(C2AM_TEST_DATA_DIR) + "/crf/" + name + ".safetensors", &metadata))
+      f[key] = t;
+    const Tensor& pixels = f.at("image");
+    const int h = static_cast<int>(pixels.size(0)), w = static_cast<int>(pixels.size(1));
+    Image image(w, h);
+    const auto bytes = pixels.to_vector<std::uint8_t>();
+    std::copy(bytes.begin(), bytes.end(), image.pixels.begin());
+    const int labels = static_cast<int>(f.at("unary").size(0));
+    double g_sxy, g_w, b_sxy, b_srgb, b_w;
+    REQUIRE(std::sscanf(metadata.at("gaussian").c_str(), "%lf,%lf", &g_sxy, &g_w) == 2);
+    REQUIRE(std::sscanf(metadata.at("bilateral").c_str(), "%lf,%lf,%lf", &b_sxy, &b_srgb, &b_w) == 3);
+    DenseCRF crf(w, h, labels);
+    crf.set_unary(f.at("unary").to_vector<float>());
+    crf.add_gaussian(g_sxy, g_w);
+    crf.add_bilateral(b_sxy, b_srgb, image, b_w);
+    for (int iterations : {1, 10}) {
+      const auto ours = crf.inference(iterations);
+      const auto theirs = f.at("q" + std::to_string(iterations)).to_vector<float>();
+      REQUIRE(ours.size() == theirs.size());
+      double mean_diff = 0;
+      for (std::size_t i = 0; i < ours.size(); ++i) mean_diff += std::abs(ours[i] - theirs[i]);
+      mean_diff /= static_cast<double>(ours.size());
+      const double agree = agreement(DenseCRF::labels_of(ours, labels), DenseCRF::labels_of(theirs, labels));
+      std::printf("pydensecrf %s, %d iterations: mean |dQ| %.2e, label agreement %.4f\n", name, iterations, mean_diff,
+                  agree);
+      INFO(iterations << " iterations: mean |dQ| " << mean_diff << ", agreement " << agree);
+      CHECK(agree >= 0.995);
+      CHECK(mean_diff < 1e-6);  // measured: at most 6.3e-8
+    }
+  }
 }

@@ -14,6 +14,7 @@
 #include "support/test_support.hpp"
 
 using namespace c2am;
+using c2am::testing::error_message;
 namespace fs = std::filesystem;
 
 namespace {
@@ -50,15 +51,6 @@ std::string voc_xml(const std::string& filename, const std::vector<std::pair<std
   return xml + "</annotation>\n";
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
-
 }  // namespace
 
 TEST_CASE("CUB-200-2011: splits, boxes as x+w, 0-based classes", "[datasets]") {
@@ -83,11 +75,11 @@ TEST_CASE("CUB-200-2011: splits, boxes as x+w, 0-based classes", "[datasets]") {
   CHECK(train->load_image(0).width == 8);
 
   t.text("bounding_boxes.txt", "1 1.0 2.0 3.0 4.0\n2 0 0 eight 6\n3 2.5 1.5 4 2\n");
-  CHECK_THAT(error_of([&] { open_cub(t.dir(), "all"); }),
+  CHECK_THAT(error_message([&] { open_cub(t.dir(), "all"); }),
              Catch::Contains("bounding_boxes.txt:2") && Catch::Contains("'eight' is not a number"));
   t.text("bounding_boxes.txt", "1 1.0 2.0 3.0\n");
-  CHECK_THAT(error_of([&] { open_cub(t.dir(), "all"); }), Catch::Contains("bounding_boxes.txt:1"));
-  CHECK_THAT(error_of([&] { open_cub(t.dir(), "validation"); }), Catch::Contains("validation"));
+  CHECK_THAT(error_message([&] { open_cub(t.dir(), "all"); }), Catch::Contains("bounding_boxes.txt:1"));
+  CHECK_THAT(error_message([&] { open_cub(t.dir(), "validation"); }), Catch::Contains("validation"));
 }
 
 TEST_CASE("ILSVRC2012: class folders, validation boxes from XML, list files", "[datasets]") {
@@ -117,9 +109,9 @@ TEST_CASE("ILSVRC2012: class folders, validation boxes from XML, list files", "[
   REQUIRE(listed->size() == 2);
   CHECK(listed->sample(0).image_path == t.path("train/n02/x.JPEG"));
   t.text("train.txt", "n02/x.JPEG one\n");
-  CHECK_THAT(error_of([&] { open_imagenet(t.dir(), "train"); }), Catch::Contains("train.txt:1"));
+  CHECK_THAT(error_message([&] { open_imagenet(t.dir(), "train"); }), Catch::Contains("train.txt:1"));
   t.text("val/ILSVRC2012_val_00000001.xml", "<annotation><object><name>n02</name><bndbox><xmin>1</xmin>\n</annotation>");
-  CHECK_THAT(error_of([&] { open_imagenet(t.dir(), "val"); }),
+  CHECK_THAT(error_message([&] { open_imagenet(t.dir(), "val"); }),
              Catch::Contains("ILSVRC2012_val_00000001.xml:") && Catch::Contains("malformed XML"));
 }
 
@@ -157,7 +149,7 @@ TEST_CASE("PASCAL VOC: split lists, image classes, palette and gray masks", "[da
   const auto aug = open_voc(t.dir(), "train_aug");
   REQUIRE(aug->size() == 1);
   CHECK(aug->sample(0).mask_path == t.path("SegmentationClassAug/2007_000002.png"));
-  CHECK_THAT(error_of([&] { open_voc(t.dir(), "val"); }), Catch::Contains("no list for split 'val'"));
+  CHECK_THAT(error_message([&] { open_voc(t.dir(), "val"); }), Catch::Contains("no list for split 'val'"));
 }
 
 TEST_CASE("folders annotated with Pascal-VOC XML, in three layouts", "[datasets]") {
@@ -188,10 +180,10 @@ TEST_CASE("folders annotated with Pascal-VOC XML, in three layouts", "[datasets]
     Tree t;
     t.image("images/a.jpg");
     t.text("annotations/a.xml", "<annotation>\n<object><name>cat</name>\n<bndbox><xmin>1</xmin><ymin>x</ymin><xmax>2</xmax><ymax>3</ymax></bndbox></object></annotation>");
-    CHECK_THAT(error_of([&] { open_voc_xml(t.dir()); }), Catch::Contains("a.xml:3") && Catch::Contains("<ymin> 'x'"));
+    CHECK_THAT(error_message([&] { open_voc_xml(t.dir()); }), Catch::Contains("a.xml:3") && Catch::Contains("<ymin> 'x'"));
     t.text("annotations/a.xml", voc_xml("missing.jpg", {}));
     fs::remove(t.path("images/a.jpg"));
-    CHECK_THAT(error_of([&] { open_voc_xml(t.dir()); }), Catch::Contains("missing.jpg") && Catch::Contains("not found"));
+    CHECK_THAT(error_message([&] { open_voc_xml(t.dir()); }), Catch::Contains("missing.jpg") && Catch::Contains("not found"));
   }
 }
 
@@ -207,12 +199,12 @@ TEST_CASE("plain image folders and dataset specs", "[datasets]") {
   CHECK(d->sample(2).image_path == t.path("b/2.JPG"));
   CHECK(open_dataset("folder:" + t.dir(), "")->size() == 3);
   CHECK(open_dataset("synthetic:12", "train")->size() == 12);
-  CHECK_THAT(error_of([&] { open_dataset("coco:" + t.dir(), ""); }), Catch::Contains("unknown kind 'coco'"));
-  CHECK_THAT(error_of([&] { open_dataset("cub", ""); }), Catch::Contains("needs a directory"));
-  CHECK_THAT(error_of([&] { open_dataset("folder:" + t.path("absent"), ""); }), Catch::Contains("does not exist"));
+  CHECK_THAT(error_message([&] { open_dataset("coco:" + t.dir(), ""); }), Catch::Contains("unknown kind 'coco'"));
+  CHECK_THAT(error_message([&] { open_dataset("cub", ""); }), Catch::Contains("needs a directory"));
+  CHECK_THAT(error_message([&] { open_dataset("folder:" + t.path("absent"), ""); }), Catch::Contains("does not exist"));
   fs::create_directories(t.root / "empty");
-  CHECK_THAT(error_of([&] { open_image_folder(t.path("empty")); }), Catch::Contains("has no images"));
-  CHECK_THAT(error_of([&] { open_dataset("synthetic:lots", "train"); }), Catch::Contains("'lots'"));
+  CHECK_THAT(error_message([&] { open_image_folder(t.path("empty")); }), Catch::Contains("has no images"));
+  CHECK_THAT(error_message([&] { open_dataset("synthetic:lots", "train"); }), Catch::Contains("'lots'"));
 }
 
 TEST_CASE("the synthetic dataset is deterministic and its boxes and masks are exact", "[datasets]") {

@@ -15,6 +15,7 @@
 #include "support/test_support.hpp"
 
 using namespace c2am;
+using c2am::testing::error_message;
 using c2am::testing::TempDir;
 
 namespace {
@@ -34,15 +35,6 @@ Image random_image(int w, int h, Generator& gen) {
   Image image(w, h);
   for (auto& p : image.pixels) p = static_cast<std::uint8_t>(gen.below(256));
   return image;
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
 }
 
 }  // namespace
@@ -77,7 +69,7 @@ TEST_CASE("PNG round trips exactly, JPEG closely, both written atomically", "[im
     worst = std::max(worst, std::abs(int(decoded.pixels[i]) - int(smooth.pixels[i])));
   CHECK(worst <= 6);
   CHECK(std::distance(std::filesystem::directory_iterator(dir.path), std::filesystem::directory_iterator()) == 2);
-  CHECK_THAT(error_of([&] { write_png(dir.file("missing/dir/c.png"), image); }), Catch::Contains("missing/dir/c.png"));
+  CHECK_THAT(error_message([&] { write_png(dir.file("missing/dir/c.png"), image); }), Catch::Contains("missing/dir/c.png"));
 }
 
 TEST_CASE("undecodable files name the file and the reason", "[images][errors]") {
@@ -87,11 +79,11 @@ TEST_CASE("undecodable files name the file and the reason", "[images][errors]") 
     return dir.file(name);
   };
   const std::string missing = dir.file("absent.jpg");
-  CHECK_THAT(error_of([&] { read_image(missing); }), Catch::Contains(missing) && Catch::Contains("cannot open"));
+  CHECK_THAT(error_message([&] { read_image(missing); }), Catch::Contains(missing) && Catch::Contains("cannot open"));
   const std::string empty = write("empty.jpg", "");
-  CHECK_THAT(error_of([&] { read_image(empty); }), Catch::Contains(empty) && Catch::Contains("empty"));
+  CHECK_THAT(error_message([&] { read_image(empty); }), Catch::Contains(empty) && Catch::Contains("empty"));
   const std::string text = write("text.jpg", "this is not an image");
-  CHECK_THAT(error_of([&] { read_image(text); }), Catch::Contains(text) && Catch::Contains("cannot decode"));
+  CHECK_THAT(error_message([&] { read_image(text); }), Catch::Contains(text) && Catch::Contains("cannot decode"));
 
   // A PNG cut in the middle of its pixel data.
   Generator gen(52);
@@ -99,14 +91,14 @@ TEST_CASE("undecodable files name the file and the reason", "[images][errors]") 
   std::ifstream in(dir.file("whole.png"), std::ios::binary);
   const std::string whole((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   const std::string truncated = write("truncated.png", whole.substr(0, whole.size() / 2));
-  CHECK_THAT(error_of([&] { read_image(truncated); }), Catch::Contains(truncated) && Catch::Contains("cannot decode"));
+  CHECK_THAT(error_message([&] { read_image(truncated); }), Catch::Contains(truncated) && Catch::Contains("cannot decode"));
 
   // A JPEG header claiming 40000 x 10000 pixels (which stb itself would
   // accept): refused from the header, before any pixel memory exists.
   const unsigned char header[] = {0xFF, 0xD8, 0xFF, 0xC0, 0x00, 0x11, 0x08, 0x27, 0x10, 0x9C, 0x40,
                                   0x03, 0x01, 0x11, 0x00, 0x02, 0x11, 0x00, 0x03, 0x11, 0x00};
   const std::string huge_path = write("huge.jpg", std::string(reinterpret_cast<const char*>(header), sizeof header));
-  CHECK_THAT(error_of([&] { read_image(huge_path); }),
+  CHECK_THAT(error_message([&] { read_image(huge_path); }),
              Catch::Contains(huge_path) && Catch::Contains("40000x10000") && Catch::Contains("exceeds"));
 }
 
@@ -167,8 +159,8 @@ TEST_CASE("crops and flips follow torchvision's definitions", "[images][transfor
     seen.insert({box.x, box.y});
   }
   CHECK(seen.size() == 18);
-  CHECK_THAT(error_of([&] { crop(image, {8, 0, 4, 4}); }), Catch::Contains("not inside"));
-  CHECK_THAT(error_of([&] { center_crop_box(10, 7, 8); }), Catch::Contains("does not fit"));
+  CHECK_THAT(error_message([&] { crop(image, {8, 0, 4, 4}); }), Catch::Contains("not inside"));
+  CHECK_THAT(error_message([&] { center_crop_box(10, 7, 8); }), Catch::Contains("does not fit"));
 }
 
 TEST_CASE("to_tensor normalizes like torchvision", "[images][transforms]") {
@@ -185,5 +177,5 @@ TEST_CASE("to_tensor normalizes like torchvision", "[images][transforms]") {
   const Tensor batch = to_batch({image, hflip(image)});
   CHECK(batch.shape() == Shape{2, 3, 1, 2});
   CHECK(batch.at({1, 0, 0, 0}) == t.at({0, 0, 1}));
-  CHECK_THAT(error_of([&] { to_batch({image, Image(3, 1)}); }), Catch::Contains("image 1 is 3x1"));
+  CHECK_THAT(error_message([&] { to_batch({image, Image(3, 1)}); }), Catch::Contains("image 1 is 3x1"));
 }

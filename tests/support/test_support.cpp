@@ -102,6 +102,15 @@ Comparison gradcheck(const std::function<Tensor(const std::vector<Tensor>&)>& fn
   return {};
 }
 
+std::string error_message(const std::function<void()>& action) {
+  try {
+    action();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
 TempDir::TempDir() {
   static std::atomic<int> counter{0};
   path = std::filesystem::temp_directory_path() /

@@ -35,6 +35,9 @@ Comparison compare(const Tensor& actual, const Tensor& expected, double rtol, do
 Comparison gradcheck(const std::function<Tensor(const std::vector<Tensor>&)>& fn, const std::vector<Tensor>& inputs,
                      double eps = 1e-6, double rtol = 1e-5, double atol = 1e-7);
 
+// The message of the c2am::Error that `action` throws, or "no error".
+std::string error_message(const std::function<void()>& action);
+
 // A fresh directory under the system's temporary directory (unique per
 // process and object), removed with everything in it at scope exit.
 struct TempDir {

@@ -31,4 +31,13 @@ inline bool matrix_layout(const Tensor& t, MatrixLayout& layout) {
   return false;
 }
 
+// `t` itself when its matrices have a GEMM layout, else a contiguous copy;
+// `layout` describes the returned tensor.
+inline Tensor gemm_operand(const Tensor& t, MatrixLayout& layout) {
+  if (matrix_layout(t, layout)) return t;
+  Tensor dense = t.contiguous();
+  matrix_layout(dense, layout);
+  return dense;
+}
+
 }  // namespace c2am::backend

@@ -44,10 +44,8 @@ template void gemm<double>(bool, bool, std::int64_t, std::int64_t, std::int64_t,
 
 Tensor batched_matmul(const Tensor& a_in, const Tensor& b_in) {
   backend::MatrixLayout la, lb;
-  const Tensor a = backend::matrix_layout(a_in, la) ? a_in : a_in.contiguous();
-  const Tensor b = backend::matrix_layout(b_in, lb) ? b_in : b_in.contiguous();
-  backend::matrix_layout(a, la);
-  backend::matrix_layout(b, lb);
+  const Tensor a = backend::gemm_operand(a_in, la);
+  const Tensor b = backend::gemm_operand(b_in, lb);
   const std::int64_t batch = a.shape()[0], m = a.shape()[1], k = a.shape()[2], n = b.shape()[2];
   Tensor out = empty({batch, m, n}, a.options());
   dispatch_floating(a.dtype(), "matmul", [&](auto tag) {

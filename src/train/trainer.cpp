@@ -259,14 +259,16 @@ TrainResult Trainer::run(const Dataset& dataset) {
 
       const bool last_of_epoch = at.batch + 1 == per_epoch;
       if (last_of_epoch && at.epoch == 0 && border_says_flip(out.map, config_.orientation)) at.flipped = true;
+      // Each term read once: on the GPU every item() waits for the device.
+      const double bg_bg = terms.bg_bg.item(), bg_fg = terms.bg_fg.item(), fg_fg = terms.fg_fg.item();
       nlohmann::json entry = {{"step", at.step},
                               {"epoch", at.epoch},
                               {"batch", at.batch},
                               {"lr", lr},
                               {"loss", loss},
-                              {"bg_bg", terms.bg_bg.item()},
-                              {"bg_fg", terms.bg_fg.item()},
-                              {"fg_fg", terms.fg_fg.item()},
+                              {"bg_bg", bg_bg},
+                              {"bg_fg", bg_fg},
+                              {"fg_fg", fg_fg},
                               {"images_per_s", n / step_seconds},
                               {"skipped", loader.skipped()}};
       log << entry.dump() << "\n" << std::flush;
@@ -275,8 +277,7 @@ TrainResult Trainer::run(const Dataset& dataset) {
 
       char detail[160];
       std::snprintf(detail, sizeof detail, "epoch %zu | %.1f img/s | loss %.4f (bg %.4f, bg-fg %.4f, fg %.4f)",
-                    at.epoch + 1, images_seen / seconds, loss, terms.bg_bg.item(), terms.bg_fg.item(),
-                    terms.fg_fg.item());
+                    at.epoch + 1, images_seen / seconds, loss, bg_bg, bg_fg, fg_fg);
       ++at.step;
       if (last_of_epoch) {
         ++at.epoch, at.batch = 0;

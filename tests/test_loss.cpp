@@ -73,14 +73,22 @@ double naive_sim_min(const Matrix& a, const Matrix& b) {
 
 // margin: float32 rounds the clamp bound 0.9995 by ~3e-8, which moves
 // −log(0.9995) ≈ 5e-4 by ~3e-8 absolute (6e-5 relative): an absolute margin.
-void check_terms(const Tensor& fg, const Tensor& bg, double alpha, double rtol, double margin = 0.0) {
-  const auto terms = contrastive_loss(fg, bg, alpha);
+void check_terms(const Tensor& fg, const Tensor& bg, double alpha, double rtol, double margin, LossPath path) {
+  const auto terms = contrastive_loss(fg, bg, alpha, path);
   const Matrix f = rows_of(fg), b = rows_of(bg);
   const double bb = naive_sim_max(b, alpha), bf = naive_sim_min(b, f), ff = naive_sim_max(f, alpha);
   CHECK(terms.bg_bg.item() == Approx(bb).epsilon(rtol).margin(margin));
   CHECK(terms.bg_fg.item() == Approx(bf).epsilon(rtol).margin(margin));
   CHECK(terms.fg_fg.item() == Approx(ff).epsilon(rtol).margin(margin));
   CHECK(terms.total.item() == Approx(bb + bf + ff).epsilon(rtol).margin(margin));
+}
+
+// Both implementations against the loop implementation.
+void check_terms(const Tensor& fg, const Tensor& bg, double alpha, double rtol, double margin = 0.0) {
+  for (LossPath path : {LossPath::composed, LossPath::fused}) {
+    INFO("path " << loss_path_name(path));
+    check_terms(fg, bg, alpha, rtol, margin, path);
+  }
 }
 
 }  // namespace
@@ -168,4 +176,97 @@ TEST_CASE("loss inputs are checked", "[loss][errors]") {
   CHECK_THAT(message([] { (void)contrastive_loss(zeros({4}), zeros({4}), 0.1); }),
              Catch::Contains("N×C matrix") && Catch::Contains("[4]"));
   CHECK_THAT(message([] { (void)contrastive_loss(zeros({0, 3}), zeros({0, 3}), 0.1); }), Catch::Contains("[0, 3]"));
+}
+
+namespace {
+
+// grads of w0·SimMax(bg) + w1·SimMin(bg, fg) + w2·SimMax(fg) by one path.
+std::vector<Tensor> weighted_gradients(const Tensor& fg_in, const Tensor& bg_in, double alpha, LossPath path) {
+  const Tensor fg = fg_in.detach().clone().set_requires_grad(), bg = bg_in.detach().clone().set_requires_grad();
+  const auto terms = contrastive_loss(fg, bg, alpha, path);
+  (terms.bg_bg * 0.7 + terms.bg_fg * 1.3 + terms.fg_fg * 0.4).backward();
+  return {fg.grad(), bg.grad()};
+}
+
+// float64: the two paths agree to rounding. float32: the fused path is as
+// close to float64 as the composed one is (the gradients are ill-conditioned
+// where directions nearly coincide, through 1/(1 − S)).
+void check_paths_agree(const Tensor& fg, const Tensor& bg, double alpha) {
+  const auto fused = weighted_gradients(fg, bg, alpha, LossPath::fused);
+  const auto composed = weighted_gradients(fg, bg, alpha, LossPath::composed);
+  if (fg.dtype() == DType::Float64) {
+    C2AM_REQUIRE_OK(compare(fused[0], composed[0], 1e-9, 1e-12));
+    C2AM_REQUIRE_OK(compare(fused[1], composed[1], 1e-9, 1e-12));
+    return;
+  }
+  const auto reference = weighted_gradients(fg.to(DType::Float64), bg.to(DType::Float64), alpha, LossPath::composed);
+  for (int k = 0; k < 2; ++k)
+    C2AM_REQUIRE_OK(c2am::testing::compare_to_reference(fused[k], reference[k], composed[k]));
+}
+
+}  // namespace
+
+TEST_CASE("fused loss: gradients by finite differences, each term weighted", "[loss][fused][gradcheck]") {
+  Generator gen(35);
+  const auto terms = [](const std::vector<Tensor>& t) { return fused_contrastive_terms(t[0], t[1], 0.25); };
+  for (std::int64_t n : {1, 2, 3, 6}) {
+    for (std::int64_t c : {1, 4, 9}) {
+      INFO("N " << n << ", C " << c);
+      const Tensor fg = random_tensor({n, c}, gen, DType::Float64, 0.0, 1.0).set_requires_grad();
+      const Tensor bg = random_tensor({n, c}, gen, DType::Float64, 0.0, 1.0).set_requires_grad();
+      C2AM_REQUIRE_OK(gradcheck(terms, {fg, bg}));
+      // Signed features put similarities below the floor.
+      const Tensor a = random_tensor({n, c}, gen, DType::Float64).set_requires_grad();
+      const Tensor b = random_tensor({n, c}, gen, DType::Float64).set_requires_grad();
+      C2AM_REQUIRE_OK(gradcheck(terms, {a, b}));
+    }
+  }
+}
+
+TEST_CASE("fused and composed losses give the same gradients", "[loss][fused]") {
+  Generator gen(36);
+  for (std::int64_t n : {1, 2, 5, 16, 33}) {
+    for (std::int64_t c : {1, 3, 64, 130}) {
+      for (double alpha : {0.05, 0.25}) {
+        INFO("N " << n << ", C " << c << ", alpha " << alpha);
+        check_paths_agree(random_tensor({n, c}, gen, DType::Float64, 0.0, 1.0),
+                          random_tensor({n, c}, gen, DType::Float64), alpha);
+        check_paths_agree(random_tensor({n, c}, gen, DType::Float32, 0.0, 1.0),
+                          random_tensor({n, c}, gen, DType::Float32, 0.0, 1.0), alpha);
+      }
+    }
+  }
+}
+
+TEST_CASE("fused loss: ties, clamps at both bounds and zero rows", "[loss][fused]") {
+  Generator gen(37);
+  const Tensor base = random_tensor({3, 6}, gen, DType::Float64, 0.0, 1.0);
+  // Rows 0, 3 and 4 share a direction (clamped at the ceiling and tied), row
+  // 5 opposes row 1 (clamped at the floor), row 6 is zero (the norm floor).
+  const Tensor fg = cat({base, base.narrow(0, 0, 1), base.narrow(0, 0, 1) * 2.0, base.narrow(0, 1, 1) * -1.0,
+                         zeros({1, 6}, DType::Float64)},
+                        0);
+  const Tensor bg = random_tensor({7, 6}, gen, DType::Float64);
+  for (DType dtype : {DType::Float64, DType::Float32}) {
+    INFO(dtype_name(dtype));
+    check_paths_agree(fg.to(dtype), bg.to(dtype), 0.25);
+    check_paths_agree(bg.to(dtype), fg.to(dtype), 0.05);
+    const double rtol = dtype == DType::Float64 ? 1e-10 : 1e-5;
+    const auto fused = contrastive_loss(fg.to(dtype), bg.to(dtype), 0.25, LossPath::fused);
+    const auto composed = contrastive_loss(fg.to(dtype), bg.to(dtype), 0.25, LossPath::composed);
+    CHECK(fused.total.item() == Approx(composed.total.item()).epsilon(rtol));
+  }
+}
+
+TEST_CASE("fused loss inputs and path names are checked", "[loss][fused][errors]") {
+  using c2am::testing::error_message;
+  CHECK_THAT(error_message([] { (void)fused_contrastive_terms(zeros({2, 3}, DType::Int64), zeros({2, 3}, DType::Int64), 0.1); }),
+             Catch::Contains("fused_contrastive_terms") && Catch::Contains("int64"));
+  CHECK_THAT(error_message([] { (void)fused_contrastive_terms(ones({2, 3}), ones({2, 3}), std::nan("")); }),
+             Catch::Contains("alpha"));
+  CHECK_THAT(error_message([] { (void)fused_contrastive_terms(ones({2, 3}), ones({3, 3}), 0.1); }),
+             Catch::Contains("[2, 3]") && Catch::Contains("[3, 3]"));
+  CHECK(parse_loss_path("fused") == LossPath::fused);
+  CHECK(parse_loss_path(loss_path_name(LossPath::composed)) == LossPath::composed);
+  CHECK_THAT(error_message([] { (void)parse_loss_path("fast"); }), Catch::Contains("'fast'"));
 }

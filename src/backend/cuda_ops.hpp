@@ -32,6 +32,15 @@ Tensor batched_matmul(const Tensor& a, const Tensor& b);
 void sgd_update(Tensor& param, const Tensor& grad, Tensor& buffer, double lr, double weight_decay, double momentum,
                 bool nesterov);
 
+// --- fused contrastive loss (src/cuda/contrastive_loss_ops.cpp) -------------------
+// The GPU twins of cpu::pack_embeddings, cpu::contrastive_forward and
+// cpu::contrastive_backward_coefficients (float32; N up to kMaxFusedRows).
+inline constexpr std::int64_t kMaxFusedRows = 16384;
+Tensor pack_embeddings(const Tensor& bg, const Tensor& fg, Tensor& norms);
+cpu::ContrastiveForward contrastive_forward(const Tensor& gram, const Tensor& norms, double alpha);
+Tensor contrastive_backward_coefficients(const Tensor& coefficients, const Tensor& gram, const Tensor& norms,
+                                         const Tensor& grad_terms);
+
 // --- cuDNN (src/cuda/cudnn_ops.cpp) -------------------------------------------------
 // Convolution without bias (the ops layer adds it); TF32 follows allow_tf32().
 Tensor conv2d_forward(const Tensor& x, const Tensor& weight, const Conv2dParams& p, const Shape& out_shape);

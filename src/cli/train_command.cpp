@@ -12,7 +12,7 @@ namespace {
 
 struct TrainOptions {
   std::string data, split = "train", backbone = "resnet50", weights, weights_prefix, recipe = "cub",
-              preset = "release", device = "cpu", out = "runs/train", schedule;
+              preset = "release", device = "cpu", loss_path = "automatic", out = "runs/train", schedule;
   std::int64_t base_width = 64;
   std::size_t batch = 0, epochs = 0, checkpoint_every = 0, max_steps = 0;
   double lr = 0, alpha = -1, momentum = -1, weight_decay = -1;
@@ -46,6 +46,7 @@ int run_train(const TrainOptions& o) {
   if (o.epochs) config.epochs = o.epochs;
   if (o.lr > 0) config.lr = o.lr;
   if (o.alpha >= 0) config.alpha = o.alpha;
+  config.loss_path = parse_loss_path(o.loss_path);
   if (o.momentum >= 0) config.momentum = o.momentum;
   if (o.weight_decay >= 0) config.weight_decay = o.weight_decay;
   if (!o.schedule.empty()) config.schedule = parse_schedule(o.schedule);
@@ -96,6 +97,10 @@ Run add_train(CLI::App& app) {
   cmd->add_option("--epochs", o->epochs, "Epochs (default: the recipe's)")->check(CLI::PositiveNumber);
   cmd->add_option("--lr", o->lr, "Base learning rate (default: the recipe's)")->check(CLI::PositiveNumber);
   cmd->add_option("--alpha", o->alpha, "Rank-weighting strength (default: the recipe's)")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--loss", o->loss_path,
+                  "Loss implementation: fused kernels, composed ops, or automatic (fused on the GPU)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"automatic", "fused", "composed"}));
   cmd->add_option("--momentum", o->momentum, "SGD momentum (default: the preset's)")->check(CLI::NonNegativeNumber);
   cmd->add_flag("--nesterov", o->nesterov, "Nesterov momentum");
   cmd->add_option("--weight-decay", o->weight_decay, "Weight decay of the weight groups")->check(CLI::NonNegativeNumber);

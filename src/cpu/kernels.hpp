@@ -86,6 +86,22 @@ BatchNormGrads batch_norm2d_backward(const Tensor& grad, const Tensor& x, const 
 Tensor normalize_rows_forward(const Tensor& x, double eps, Tensor& norms);
 Tensor normalize_rows_backward(const Tensor& grad, const Tensor& y, const Tensor& norms, double eps);
 
+// --- fused contrastive loss (src/cpu/contrastive_loss.cpp) -----------------------
+// The three stages of the fused loss around its two matrix products, in the
+// layout of kernels/contrastive_loss_math.cuh (X = [bg; fg], 2N×C).
+// Dense X and the row norms ‖x_r‖ (accumulated in double).
+Tensor pack_embeddings(const Tensor& bg, const Tensor& fg, Tensor& norms);
+struct ContrastiveForward {
+  Tensor terms;         // [3]: SimMax(bg), SimMin(bg, fg), SimMax(fg)
+  Tensor coefficients;  // G, 2N×2N: ∂term/∂cos per entry (see the layout)
+};
+// From K = X·Xᵀ and the norms: ranks, rank weights, clamps, the three means.
+ContrastiveForward contrastive_forward(const Tensor& gram, const Tensor& norms, double alpha);
+// P (2N×2N) with ∂L/∂X = P·X, where L = Σ_t grad_terms[t]·term_t; includes
+// the clamp rule and the Jacobian of the row normalization.
+Tensor contrastive_backward_coefficients(const Tensor& coefficients, const Tensor& gram, const Tensor& norms,
+                                         const Tensor& grad_terms);
+
 // --- resize -------------------------------------------------------------------
 Tensor resize_bilinear_forward(const Tensor& x, std::int64_t out_h, std::int64_t out_w);
 Tensor resize_bilinear_backward(const Tensor& grad, std::int64_t in_h, std::int64_t in_w);

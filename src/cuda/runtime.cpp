@@ -53,6 +53,11 @@ void synchronize(int device) {
   detail::check_cuda(cudaStreamSynchronize(detail::stream(device)), "cudaStreamSynchronize");
 }
 
+void* stream_handle(int device) {
+  require_device(device, "cuda::stream_handle");
+  return detail::stream(device);
+}
+
 std::string device_name(int device) {
   require_device(device, "cuda::device_name");
   cudaDeviceProp props{};

@@ -23,6 +23,7 @@ const Availability& availability() {
 
 MemoryInfo memory_info(int) { no_cuda("cuda::memory_info"); }
 void synchronize(int) { no_cuda("cuda::synchronize"); }
+void* stream_handle(int) { no_cuda("cuda::stream_handle"); }
 std::string device_name(int) { no_cuda("cuda::device_name"); }
 std::size_t peak_memory(int) { no_cuda("cuda::peak_memory"); }
 void reset_peak_memory(int) { no_cuda("cuda::reset_peak_memory"); }
@@ -59,6 +60,11 @@ Tensor max_rows(const Tensor&, Tensor&) { no_kernels("max"); }
 Tensor scatter_rows(const Tensor&, const Tensor&, std::int64_t) { no_kernels("max backward"); }
 Tensor batched_matmul(const Tensor&, const Tensor&) { no_kernels("matmul"); }
 void sgd_update(Tensor&, const Tensor&, Tensor&, double, double, double, bool) { no_kernels("sgd"); }
+Tensor pack_embeddings(const Tensor&, const Tensor&, Tensor&) { no_kernels("contrastive_loss"); }
+cpu::ContrastiveForward contrastive_forward(const Tensor&, const Tensor&, double) { no_kernels("contrastive_loss"); }
+Tensor contrastive_backward_coefficients(const Tensor&, const Tensor&, const Tensor&, const Tensor&) {
+  no_kernels("contrastive_loss_backward");
+}
 Tensor conv2d_forward(const Tensor&, const Tensor&, const Conv2dParams&, const Shape&) { no_kernels("conv2d"); }
 Tensor conv2d_backward_input(const Tensor&, const Tensor&, const Conv2dParams&, const Shape&) { no_kernels("conv2d"); }
 Tensor conv2d_backward_weight(const Tensor&, const Tensor&, const Conv2dParams&, const Shape&) { no_kernels("conv2d"); }

@@ -7,6 +7,7 @@
 
 #include "c2am/autograd/grad_mode.hpp"
 #include "c2am/ops/ops.hpp"
+#include "loss/input_checks.hpp"
 
 namespace c2am {
 
@@ -19,6 +20,13 @@ void require_embeddings(const char* op, const Tensor& t, const char* what) {
 }
 
 }  // namespace
+
+void loss_detail::require_loss_inputs(const char* op, const Tensor& fg, const Tensor& bg) {
+  require_embeddings(op, fg, "fg");
+  require_embeddings(op, bg, "bg");
+  check(fg.shape() == bg.shape() && fg.dtype() == bg.dtype() && fg.device() == bg.device(), op, "fg ",
+        fg.describe(), " and bg ", bg.describe(), " must have the same shape, dtype and device");
+}
 
 Tensor clamped_cosine_similarity(const Tensor& a, const Tensor& b) {
   require_embeddings("clamped_cosine_similarity", a, "a");
@@ -63,17 +71,40 @@ Tensor sim_min(const Tensor& a, const Tensor& b) {
   return mean(neg(log(1.0 - s)));
 }
 
-ContrastiveLossTerms contrastive_loss(const Tensor& fg, const Tensor& bg, double alpha) {
-  require_embeddings("contrastive_loss", fg, "fg");
-  require_embeddings("contrastive_loss", bg, "bg");
-  check(fg.shape() == bg.shape(), "contrastive_loss", "fg ", fg.describe(), " and bg ", bg.describe(),
-        " must have the same shape");
+ContrastiveLossTerms contrastive_loss(const Tensor& fg, const Tensor& bg, double alpha, LossPath path) {
+  loss_detail::require_loss_inputs("contrastive_loss", fg, bg);
+  if (path == LossPath::automatic)
+    path = fg.device().is_cuda() && fg.dtype() == DType::Float32 ? LossPath::fused : LossPath::composed;
   ContrastiveLossTerms terms;
+  if (path == LossPath::fused) {
+    const Tensor all = fused_contrastive_terms(fg, bg, alpha);
+    terms.bg_bg = all.narrow(0, 0, 1).reshape({});
+    terms.bg_fg = all.narrow(0, 1, 1).reshape({});
+    terms.fg_fg = all.narrow(0, 2, 1).reshape({});
+    // One reduction: its backward hands the fused node its gradient in one piece.
+    terms.total = sum(all);
+    return terms;
+  }
   terms.bg_bg = sim_max(bg, alpha);
   terms.bg_fg = sim_min(bg, fg);
   terms.fg_fg = sim_max(fg, alpha);
   terms.total = terms.bg_bg + terms.bg_fg + terms.fg_fg;
   return terms;
+}
+
+const char* loss_path_name(LossPath path) {
+  switch (path) {
+    case LossPath::automatic: return "automatic";
+    case LossPath::composed: return "composed";
+    case LossPath::fused: return "fused";
+  }
+  return "?";
+}
+
+LossPath parse_loss_path(const std::string& text) {
+  for (LossPath p : {LossPath::automatic, LossPath::composed, LossPath::fused})
+    if (text == loss_path_name(p)) return p;
+  throw Error("contrastive_loss: unknown loss path '" + text + "' (automatic, composed or fused)");
 }
 
 }  // namespace c2am

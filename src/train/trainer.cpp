@@ -240,7 +240,7 @@ TrainResult Trainer::run(const Dataset& dataset) {
       if (!batch) break;
       const Tensor images = batch->images.to(config_.model.device);
       const ModelOutput out = model.forward(images);
-      const ContrastiveLossTerms terms = contrastive_loss(out.fg, out.bg, config_.alpha);
+      const ContrastiveLossTerms terms = contrastive_loss(out.fg, out.bg, config_.alpha, config_.loss_path);
       const double loss = terms.total.item();
       if (!std::isfinite(loss)) {
         throw Error("train: the loss became " + format_double(loss) + " at step " + std::to_string(at.step) +

@@ -57,6 +57,38 @@ Comparison compare(const Tensor& actual, const Tensor& expected, double rtol, do
   return result;
 }
 
+Comparison compare_to_reference(const Tensor& actual, const Tensor& reference, const Tensor& peer, double factor,
+                                double rel_floor) {
+  Comparison result;
+  if (actual.shape() != reference.shape() || peer.shape() != reference.shape()) {
+    std::ostringstream out;  // (streams: GCC 12 warns falsely on long string concatenations)
+    out << "shape mismatch: " << actual.describe() << ", " << reference.describe() << ", " << peer.describe();
+    result.ok = false;
+    result.report = out.str();
+    return result;
+  }
+  const auto a = actual.to_vector<double>(), r = reference.to_vector<double>(), p = peer.to_vector<double>();
+  double actual_error = 0, peer_error = 0, scale = 0;
+  std::size_t worst = 0;
+  for (std::size_t i = 0; i < r.size(); ++i) {
+    const double e = std::abs(a[i] - r[i]);
+    if (std::isnan(e) || e > actual_error) actual_error = std::isnan(e) ? INFINITY : e, worst = i;
+    peer_error = std::max(peer_error, std::abs(p[i] - r[i]));
+    scale = std::max(scale, std::abs(r[i]));
+  }
+  const double allowed = factor * peer_error + rel_floor * scale;
+  if (!(actual_error <= allowed)) {
+    std::ostringstream out;
+    out.precision(6);
+    out << "largest error " << actual_error << " at flat index " << worst << " (actual " << a[worst] << ", reference "
+        << r[worst] << ") exceeds " << factor << " × the peer's error " << peer_error << " + " << rel_floor
+        << " × max|reference| " << scale << " in " << actual.describe();
+    result.ok = false;
+    result.report = out.str();
+  }
+  return result;
+}
+
 Comparison gradcheck(const std::function<Tensor(const std::vector<Tensor>&)>& fn, const std::vector<Tensor>& inputs,
                      double eps, double rtol, double atol) {
   Generator gen(1234);

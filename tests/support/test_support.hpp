@@ -29,6 +29,14 @@ struct Comparison {
 // no NaN in either (NaN never passes).
 Comparison compare(const Tensor& actual, const Tensor& expected, double rtol, double atol);
 
+// For results whose float32 rounding error depends on conditioning (sums that
+// cancel, 1/(1 − s) near s = 1): `actual` may be off from the float64
+// `reference` by at most `factor` times the error of `peer` (the reference
+// implementation run at the same precision) plus rel_floor·max|reference|,
+// measured as the largest absolute difference. NaN never passes.
+Comparison compare_to_reference(const Tensor& actual, const Tensor& reference, const Tensor& peer,
+                                double factor = 10.0, double rel_floor = 1e-5);
+
 // Checks the gradients autograd computes for `inputs` (float64, requires_grad
 // set by the caller) against central finite differences of
 // sum(fn(inputs) * w) for a fixed random projection w.

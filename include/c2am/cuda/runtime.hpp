@@ -28,6 +28,10 @@ struct MemoryInfo {
 MemoryInfo memory_info(int device = 0);
 // Waits for all work the library queued on `device`.
 void synchronize(int device = 0);
+// The library's stream on `device` as an opaque handle (a cudaStream_t):
+// all of the library's work on that device is queued on it, so programs
+// that launch their own kernels or record CUDA events order them with it.
+void* stream_handle(int device = 0);
 // Name of GPU `device` ("NVIDIA H100 80GB HBM3").
 std::string device_name(int device = 0);
 

@@ -1,11 +1,19 @@
 #pragma once
-// The C²AM rank-weighted contrastive loss (SPEC §2), composed from
-// differentiable ops. It works on any device whose ops exist and is the
-// reference the fused CUDA kernels are checked against.
+// The C²AM rank-weighted contrastive loss (SPEC §2), in two implementations:
+//
+// - composed from differentiable ops (normalize, matmul, clamp, log, mean):
+//   works on any device and dtype and is the reference;
+// - fused: the per-entry work (clamp, logs, per-row ranks and weights, the
+//   three means, the gradient coefficients) in one pass over the N×N
+//   similarities around one Gram product and, backward, one product with the
+//   embeddings; only N×N-sized state is kept for backward. CPU (float32 and
+//   float64) and CUDA (float32) implementations share one set of formulas.
 //
 // Embeddings are N×C matrices (one row per image). Cosine similarities are
 // clamped into [kSimilarityFloor, kSimilarityCeil]; the clamp passes the
 // gradient at the bounds and blocks it beyond them.
+
+#include <string>
 
 #include "c2am/core/tensor.hpp"
 
@@ -31,6 +39,19 @@ Tensor sim_max(const Tensor& a, double alpha);
 // cosine similarity of a and b.
 Tensor sim_min(const Tensor& a, const Tensor& b);
 
+// [SimMax(bg), SimMin(bg, fg), SimMax(fg)] from the fused implementation, as
+// one differentiable tensor of 3 elements. Ties in the ranks go to the lower
+// column, as in rank_weights. On CUDA, N ≤ 16384 and float32; with TF32
+// allowed (c2am::cuda::set_allow_tf32) the Gram product runs on tensor cores.
+// Deterministic: every sum has a fixed order, and cuBLAS gives the same bits
+// run to run on one GPU model.
+Tensor fused_contrastive_terms(const Tensor& fg, const Tensor& bg, double alpha);
+
+// Which implementation contrastive_loss uses. `automatic`: fused for float32
+// on a GPU, composed otherwise (on the CPU the composed path stays the
+// reference that training reproduces bit for bit).
+enum class LossPath { automatic, composed, fused };
+
 struct ContrastiveLossTerms {
   Tensor total;  // bg_bg + bg_fg + fg_fg
   Tensor bg_bg;  // sim_max(bg)
@@ -41,6 +62,11 @@ struct ContrastiveLossTerms {
 // The C²AM objective L = SimMax(bg) + SimMin(bg, fg) + SimMax(fg) with the
 // three terms kept apart for logging. fg and bg: N×C, same dtype and
 // device. alpha: 0.05 in the CUB recipe, 0.25 in the ImageNet and VOC ones.
-ContrastiveLossTerms contrastive_loss(const Tensor& fg, const Tensor& bg, double alpha);
+ContrastiveLossTerms contrastive_loss(const Tensor& fg, const Tensor& bg, double alpha,
+                                      LossPath path = LossPath::automatic);
+
+// "automatic", "composed" or "fused"; parse_loss_path throws on other text.
+const char* loss_path_name(LossPath path);
+LossPath parse_loss_path(const std::string& text);
 
 }  // namespace c2am

@@ -31,6 +31,7 @@ struct TrainConfig {
   std::size_t epochs = 20;
   double lr = 1e-4;
   double alpha = 0.05;
+  LossPath loss_path = LossPath::automatic;  // fused kernels or composed ops (c2am/loss/contrastive.hpp)
   double weight_decay = 1e-4;
   double momentum = 1e-4;  // the release's effective momentum (see SPEC §3)
   bool nesterov = false;

@@ -1,0 +1,144 @@
+// The fused contrastive loss on the CPU: the same three stages as the CUDA
+// kernels (kernels/contrastive_loss.cu), entry formulas shared through
+// kernels/contrastive_loss_math.cuh. Rows are independent, so each stage
+// runs one row per OpenMP iteration and sums in a fixed order.
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <vector>
+
+#include "c2am/loss/contrastive.hpp"
+#include "contrastive_loss_math.cuh"
+#include "cpu/dispatch.hpp"
+#include "cpu/kernels.hpp"
+
+namespace c2am::cpu {
+
+namespace cl = contrastive;
+
+static_assert(cl::kFloor == kSimilarityFloor && cl::kCeil == kSimilarityCeil);
+
+namespace {
+
+template <typename T>
+T clamped_norm(T norm) {
+  return std::max(norm, static_cast<T>(cl::kNormFloor));
+}
+
+}  // namespace
+
+Tensor pack_embeddings(const Tensor& bg, const Tensor& fg, Tensor& norms) {
+  const std::int64_t n = bg.size(0), c = bg.size(1);
+  Tensor packed = empty({2 * n, c}, bg.options());
+  copy(bg, packed.narrow(0, 0, n));
+  copy(fg, packed.narrow(0, n, n));
+  norms = empty({2 * n}, bg.options());
+  dispatch_floating(bg.dtype(), "contrastive_loss", [&](auto tag) {
+    using T = decltype(tag);
+    const T* x = packed.data<T>();
+    T* out = norms.data<T>();
+    for (std::int64_t r = 0; r < 2 * n; ++r) {
+      double squares = 0.0;
+      for (std::int64_t i = 0; i < c; ++i) squares += static_cast<double>(x[r * c + i]) * x[r * c + i];
+      out[r] = static_cast<T>(std::sqrt(squares));
+    }
+  });
+  return packed;
+}
+
+ContrastiveForward contrastive_forward(const Tensor& gram, const Tensor& norms, double alpha) {
+  const std::int64_t rows = gram.size(0), n = rows / 2;
+  ContrastiveForward out;
+  out.coefficients = empty({rows, rows}, gram.options());
+  out.terms = empty({3}, gram.options());
+  dispatch_floating(gram.dtype(), "contrastive_loss", [&](auto tag) {
+    using T = decltype(tag);
+    const T* k = gram.data<T>();
+    const T* norm = norms.data<T>();
+    T* g = out.coefficients.data<T>();
+    const T inv_count = T(1) / static_cast<T>(n * n);
+    std::vector<double> sim_max_rows(static_cast<std::size_t>(rows)), sim_min_rows(static_cast<std::size_t>(rows));
+#pragma omp parallel
+    {
+      std::vector<cl::Clamped<T>> s(static_cast<std::size_t>(n));
+      std::vector<std::int64_t> order(static_cast<std::size_t>(n));
+#pragma omp for schedule(static)
+      for (std::int64_t r = 0; r < rows; ++r) {
+        const bool bg_row = r < n;
+        const std::int64_t own = bg_row ? 0 : n, other = bg_row ? n : 0;
+        const T dr = clamped_norm(norm[r]);
+        const T* kr = k + r * rows;
+        T* gr = g + r * rows;
+        for (std::int64_t c = 0; c < n; ++c)
+          s[c] = cl::clamp_similarity<T>(kr[own + c] / (dr * clamped_norm(norm[own + c])));
+        // Stable: equal similarities keep column order (ties to the lower index).
+        std::iota(order.begin(), order.end(), 0);
+        std::stable_sort(order.begin(), order.end(),
+                         [&s](std::int64_t x, std::int64_t y) { return s[x].value > s[y].value; });
+        double max_sum = 0.0;
+        for (std::int64_t position = 0; position < n; ++position) {
+          const std::int64_t c = order[position];
+          const T w = cl::rank_weight<T>(alpha, position);
+          max_sum += cl::sim_max_entry(s[c], w);
+          gr[own + c] = cl::sim_max_coefficient(s[c], w, inv_count);
+        }
+        double min_sum = 0.0;
+        for (std::int64_t c = 0; c < n; ++c) {
+          if (!bg_row) {
+            gr[other + c] = T(0);  // the transposed SimMin block (see the layout)
+            continue;
+          }
+          const auto sc = cl::clamp_similarity<T>(kr[other + c] / (dr * clamped_norm(norm[other + c])));
+          min_sum += cl::sim_min_entry(sc);
+          gr[other + c] = cl::sim_min_coefficient(sc, inv_count);
+        }
+        sim_max_rows[r] = max_sum;
+        sim_min_rows[r] = min_sum;
+      }
+    }
+    const auto total = [&](std::int64_t first, const std::vector<double>& v) {
+      double sum = 0.0;
+      for (std::int64_t r = first; r < first + n; ++r) sum += v[r];
+      return static_cast<T>(sum / static_cast<double>(n * n));
+    };
+    T* terms = out.terms.data<T>();
+    terms[cl::kBgBg] = total(0, sim_max_rows);
+    terms[cl::kBgFg] = total(0, sim_min_rows);
+    terms[cl::kFgFg] = total(n, sim_max_rows);
+  });
+  return out;
+}
+
+Tensor contrastive_backward_coefficients(const Tensor& coefficients, const Tensor& gram, const Tensor& norms,
+                                         const Tensor& grad_terms) {
+  const std::int64_t rows = gram.size(0), n = rows / 2;
+  Tensor p = empty({rows, rows}, gram.options());
+  dispatch_floating(gram.dtype(), "contrastive_loss_backward", [&](auto tag) {
+    using T = decltype(tag);
+    const Tensor grad = grad_terms.contiguous();
+    const T* gt = grad.data<T>();
+    const T* g = coefficients.data<T>();
+    const T* k = gram.data<T>();
+    const T* norm = norms.data<T>();
+    T* out = p.data<T>();
+#pragma omp parallel for schedule(static)
+    for (std::int64_t r = 0; r < rows; ++r) {
+      const T dr = clamped_norm(norm[r]);
+      // ∂L/∂x̂_r = Σ_c m_rc x̂_c; its radial part Σ_c m_rc cos_rc is removed
+      // by the normalization's Jacobian (I − x̂ x̂ᵀ)/‖x‖.
+      double radial = 0.0;
+      for (std::int64_t c = 0; c < rows; ++c) {
+        const T scale = dr * clamped_norm(norm[c]);
+        const T m = gt[cl::term_of(r, c, n)] * (g[r * rows + c] + g[c * rows + r]);
+        radial += static_cast<double>(m) * (k[r * rows + c] / scale);
+        out[r * rows + c] = m / scale;
+      }
+      // Below the norm floor the denominator is a constant: no radial part.
+      if (norm[r] >= static_cast<T>(cl::kNormFloor)) out[r * rows + r] -= static_cast<T>(radial) / (dr * dr);
+    }
+  });
+  return p;
+}
+
+}  // namespace c2am::cpu

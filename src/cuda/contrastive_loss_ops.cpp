@@ -1,0 +1,84 @@
+// Host side of the fused contrastive loss kernels (kernels/contrastive_loss.cu):
+// argument layout, output allocation, launches on the device's stream.
+
+#include <array>
+#include <mutex>
+
+#include "backend/cuda_backend.hpp"
+#include "backend/cuda_ops.hpp"
+#include "contrastive_loss.cuh"
+#include "cuda/check.hpp"
+
+namespace c2am::cuda::ops {
+
+namespace {
+
+void require_float32(const Tensor& t, const char* op) {
+  check(t.dtype() == DType::Float32 && t.device().is_cuda(), op, "expects float32 on a GPU, got ", t.describe());
+}
+
+// The forward kernel's completion counter: one per device, allocated once,
+// zero between launches (the last block of each launch resets it). All
+// launches on a device share its one stream, so they never overlap.
+unsigned* forward_ticket(int device) {
+  static std::mutex mutex;
+  static std::array<unsigned*, 64> tickets{};
+  check(device >= 0 && device < static_cast<int>(tickets.size()), "contrastive_loss", "device index ", device,
+        " out of range");
+  std::lock_guard<std::mutex> lock(mutex);
+  unsigned*& ticket = tickets[static_cast<std::size_t>(device)];
+  if (!ticket) {
+    detail::check_cuda(cudaMalloc(reinterpret_cast<void**>(&ticket), sizeof(unsigned)), "cudaMalloc", "contrastive loss ticket");
+    detail::check_cuda(cudaMemset(ticket, 0, sizeof(unsigned)), "cudaMemset", "contrastive loss ticket");
+  }
+  return ticket;
+}
+
+}  // namespace
+
+Tensor pack_embeddings(const Tensor& bg_in, const Tensor& fg_in, Tensor& norms) {
+  require_float32(bg_in, "contrastive_loss");
+  detail::DeviceGuard guard(bg_in.device().index);
+  const Tensor bg = bg_in.contiguous(), fg = fg_in.contiguous();
+  const std::int64_t n = bg.size(0), c = bg.size(1);
+  Tensor packed = empty({2 * n, c}, bg.options());
+  norms = empty({2 * n}, bg.options());
+  detail::check_cuda(detail::launch_contrastive_pack(bg.data<float>(), fg.data<float>(), n, c, packed.data<float>(),
+                                                     norms.data<float>(), detail::stream(bg.device().index)),
+                     "contrastive loss pack kernel", bg.describe());
+  return packed;
+}
+
+cpu::ContrastiveForward contrastive_forward(const Tensor& gram, const Tensor& norms, double alpha) {
+  require_float32(gram, "contrastive_loss");
+  const int device = gram.device().index;
+  detail::DeviceGuard guard(device);
+  const std::int64_t rows = gram.size(0), n = rows / 2;
+  cpu::ContrastiveForward out;
+  out.coefficients = empty({rows, rows}, gram.options());
+  out.terms = empty({3}, gram.options());
+  const Tensor row_sums = empty({2 * rows}, TensorOptions(DType::Float64, gram.device()));
+  detail::check_cuda(
+      detail::launch_contrastive_forward(gram.data<float>(), norms.data<float>(), n, alpha,
+                                         out.coefficients.data<float>(), row_sums.data<double>(),
+                                         out.terms.data<float>(), forward_ticket(device), detail::stream(device)),
+      "contrastive loss forward kernel",
+      gram.describe() + ", " + std::to_string(detail::contrastive_forward_shared_bytes(n)) + " bytes of shared memory");
+  return out;
+}
+
+Tensor contrastive_backward_coefficients(const Tensor& coefficients, const Tensor& gram, const Tensor& norms,
+                                         const Tensor& grad_terms_in) {
+  require_float32(gram, "contrastive_loss_backward");
+  detail::DeviceGuard guard(gram.device().index);
+  const Tensor grad_terms = grad_terms_in.to(DType::Float32).contiguous();
+  const std::int64_t rows = gram.size(0);
+  Tensor p = empty({rows, rows}, gram.options());
+  detail::check_cuda(detail::launch_contrastive_backward(coefficients.data<float>(), gram.data<float>(),
+                                                         norms.data<float>(), grad_terms.data<float>(), rows / 2,
+                                                         p.data<float>(), detail::stream(gram.device().index)),
+                     "contrastive loss backward kernel", gram.describe());
+  return p;
+}
+
+}  // namespace c2am::cuda::ops

@@ -205,7 +205,8 @@ cudaError_t launch_contrastive_forward(const float* gram, const float* norms, st
                                        float* coefficients, double* row_sums, float* terms, unsigned* ticket,
                                        cudaStream_t stream) {
   const std::size_t shared = contrastive_forward_shared_bytes(n);
-  if (shared > 48 * 1024) {
+  // Above the default 48 KiB (static shared memory included) the kernel must opt in.
+  if (shared + 1024 > 48 * 1024) {
     const cudaError_t status =
         cudaFuncSetAttribute(forward_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(shared));
     if (status != cudaSuccess) return status;

@@ -47,7 +47,8 @@ Tensor pack_embeddings(const Tensor& bg, const Tensor& fg, Tensor& norms) {
   return packed;
 }
 
-ContrastiveForward contrastive_forward(const Tensor& gram, const Tensor& norms, double alpha) {
+ContrastiveForward contrastive_forward(const Tensor& gram_in, const Tensor& norms_in, double alpha) {
+  const Tensor gram = gram_in.contiguous(), norms = norms_in.contiguous();
   const std::int64_t rows = gram.size(0), n = rows / 2;
   ContrastiveForward out;
   out.coefficients = empty({rows, rows}, gram.options());
@@ -110,8 +111,9 @@ ContrastiveForward contrastive_forward(const Tensor& gram, const Tensor& norms, 
   return out;
 }
 
-Tensor contrastive_backward_coefficients(const Tensor& coefficients, const Tensor& gram, const Tensor& norms,
+Tensor contrastive_backward_coefficients(const Tensor& coefficients_in, const Tensor& gram_in, const Tensor& norms_in,
                                          const Tensor& grad_terms) {
+  const Tensor coefficients = coefficients_in.contiguous(), gram = gram_in.contiguous(), norms = norms_in.contiguous();
   const std::int64_t rows = gram.size(0), n = rows / 2;
   Tensor p = empty({rows, rows}, gram.options());
   dispatch_floating(gram.dtype(), "contrastive_loss_backward", [&](auto tag) {

@@ -3,6 +3,8 @@
 
 #include <array>
 #include <mutex>
+#include <sstream>
+#include <string>
 
 #include "backend/cuda_backend.hpp"
 #include "backend/cuda_ops.hpp"
@@ -34,6 +36,12 @@ unsigned* forward_ticket(int device) {
   return ticket;
 }
 
+std::string shared_memory_context(const Tensor& gram, std::int64_t n) {
+  std::ostringstream out;
+  out << gram.describe() << ", " << detail::contrastive_forward_shared_bytes(n) << " bytes of shared memory per block";
+  return out.str();
+}
+
 }  // namespace
 
 Tensor pack_embeddings(const Tensor& bg_in, const Tensor& fg_in, Tensor& norms) {
@@ -49,8 +57,9 @@ Tensor pack_embeddings(const Tensor& bg_in, const Tensor& fg_in, Tensor& norms) 
   return packed;
 }
 
-cpu::ContrastiveForward contrastive_forward(const Tensor& gram, const Tensor& norms, double alpha) {
-  require_float32(gram, "contrastive_loss");
+cpu::ContrastiveForward contrastive_forward(const Tensor& gram_in, const Tensor& norms_in, double alpha) {
+  require_float32(gram_in, "contrastive_loss");
+  const Tensor gram = gram_in.contiguous(), norms = norms_in.contiguous();
   const int device = gram.device().index;
   detail::DeviceGuard guard(device);
   const std::int64_t rows = gram.size(0), n = rows / 2;
@@ -62,14 +71,14 @@ cpu::ContrastiveForward contrastive_forward(const Tensor& gram, const Tensor& no
       detail::launch_contrastive_forward(gram.data<float>(), norms.data<float>(), n, alpha,
                                          out.coefficients.data<float>(), row_sums.data<double>(),
                                          out.terms.data<float>(), forward_ticket(device), detail::stream(device)),
-      "contrastive loss forward kernel",
-      gram.describe() + ", " + std::to_string(detail::contrastive_forward_shared_bytes(n)) + " bytes of shared memory");
+      "contrastive loss forward kernel", shared_memory_context(gram, n));
   return out;
 }
 
-Tensor contrastive_backward_coefficients(const Tensor& coefficients, const Tensor& gram, const Tensor& norms,
+Tensor contrastive_backward_coefficients(const Tensor& coefficients_in, const Tensor& gram_in, const Tensor& norms_in,
                                          const Tensor& grad_terms_in) {
-  require_float32(gram, "contrastive_loss_backward");
+  require_float32(gram_in, "contrastive_loss_backward");
+  const Tensor coefficients = coefficients_in.contiguous(), gram = gram_in.contiguous(), norms = norms_in.contiguous();
   detail::DeviceGuard guard(gram.device().index);
   const Tensor grad_terms = grad_terms_in.to(DType::Float32).contiguous();
   const std::int64_t rows = gram.size(0);

@@ -12,10 +12,14 @@ namespace c2am::wsss {
 namespace {
 
 // Q ← softmax over labels of `energy` (pixel-major), per pixel.
+// Per-pixel passes run on all threads above this many pixels.
+constexpr std::int64_t kParallelPixels = 4096;
+
 void softmax_into(const std::vector<float>& negative_energy, int labels, std::vector<float>& q) {
   q.resize(negative_energy.size());
-  const std::size_t pixels = negative_energy.size() / static_cast<std::size_t>(labels);
-  for (std::size_t p = 0; p < pixels; ++p) {
+  const std::int64_t pixels = static_cast<std::int64_t>(negative_energy.size()) / labels;
+#pragma omp parallel for schedule(static) if (pixels >= kParallelPixels)
+  for (std::int64_t p = 0; p < pixels; ++p) {
     const float* e = &negative_energy[p * labels];
     float* out = &q[p * labels];
     const float top = *std::max_element(e, e + labels);
@@ -33,25 +37,33 @@ class KernelFilter {
       : pixels_(pixels), dim_(dim), features_(features), exact_(filtering == DenseCRF::Filtering::Exact) {
     if (!exact_) lattice_ = std::make_unique<PermutohedralLattice>(features, pixels, dim);
     std::vector<float> ones(static_cast<std::size_t>(pixels), 1.0f), sums(static_cast<std::size_t>(pixels));
-    raw(ones.data(), sums.data(), 1);
+    raw(ones.data(), sums.data(), 1, scratch_);
     norm_.resize(sums.size());
     for (std::size_t i = 0; i < sums.size(); ++i) norm_[i] = 1.0f / std::sqrt(sums[i] + 1e-20f);
   }
 
-  void apply(const std::vector<float>& in, std::vector<float>& out, int labels) const {
-    std::vector<float> scaled(in.size());
+  // energy += weight · D^{-1/2} K D^{-1/2} in (the normalization folded into
+  // the lattice passes). Not thread-safe: it reuses this filter's buffers.
+  void add_filtered(const std::vector<float>& in, std::vector<float>& energy, int labels, float weight) {
+    if (!exact_) {
+      lattice_->filter(in.data(), energy.data(), labels, scratch_, {norm_.data(), norm_.data(), true, weight});
+      return;
+    }
+    std::vector<float> scaled(in.size()), out(in.size());
     for (int p = 0; p < pixels_; ++p)
       for (int l = 0; l < labels; ++l) scaled[static_cast<std::size_t>(p) * labels + l] = in[static_cast<std::size_t>(p) * labels + l] * norm_[p];
-    out.resize(in.size());
-    raw(scaled.data(), out.data(), labels);
+    raw(scaled.data(), out.data(), labels, scratch_);
     for (int p = 0; p < pixels_; ++p)
-      for (int l = 0; l < labels; ++l) out[static_cast<std::size_t>(p) * labels + l] *= norm_[p];
+      for (int l = 0; l < labels; ++l) {
+        const std::size_t i = static_cast<std::size_t>(p) * labels + l;
+        energy[i] += weight * (out[i] * norm_[p]);
+      }
   }
 
  private:
-  void raw(const float* in, float* out, int value_size) const {
+  void raw(const float* in, float* out, int value_size, PermutohedralLattice::Scratch& scratch) const {
     if (!exact_) {
-      lattice_->filter(in, out, value_size);
+      lattice_->filter(in, out, value_size, scratch);
       return;
     }
     // exp(−½‖f_i − f_j‖²) summed over every j, the pixel itself included.
@@ -75,6 +87,7 @@ class KernelFilter {
   bool exact_;
   std::unique_ptr<PermutohedralLattice> lattice_;
   std::vector<float> norm_;
+  PermutohedralLattice::Scratch scratch_;
 };
 
 }  // namespace
@@ -155,16 +168,14 @@ std::vector<float> DenseCRF::inference(int iterations, Filtering filtering) cons
   std::vector<KernelFilter> filters;
   filters.reserve(kernels_.size());
   for (const Kernel& k : kernels_) filters.emplace_back(k.features, pixels, k.dim, filtering);
-  std::vector<float> negative(unary_.size()), q, filtered;
+  std::vector<float> negative(unary_.size()), energy(unary_.size()), q;
   for (std::size_t i = 0; i < unary_.size(); ++i) negative[i] = -unary_[i];
   softmax_into(negative, labels_, q);
   for (int it = 0; it < iterations; ++it) {
-    std::vector<float> energy = negative;
-    for (std::size_t k = 0; k < filters.size(); ++k) {
-      filters[k].apply(q, filtered, labels_);
-      const float w = static_cast<float>(kernels_[k].weight);
-      for (std::size_t i = 0; i < energy.size(); ++i) energy[i] += w * filtered[i];  // Potts: reward equal labels
-    }
+    std::copy(negative.begin(), negative.end(), energy.begin());
+    // Potts: each kernel rewards labels its neighbours share.
+    for (std::size_t k = 0; k < filters.size(); ++k)
+      filters[k].add_filtered(q, energy, labels_, static_cast<float>(kernels_[k].weight));
     softmax_into(energy, labels_, q);
   }
   std::vector<float> out(q.size());

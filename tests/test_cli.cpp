@@ -136,3 +136,53 @@ TEST_CASE("the demo writes metrics, pictures, the log and a self-contained repor
   CHECK(fs::exists(dir.str() + "/wsol/vis/image_1.png"));
   CHECK(c2am_command("wsol boxes --weights " + model + common).status != 0);  // --threshold is required
 }
+
+TEST_CASE("wsss maps, cues and eval on synthetic data, with CAMs refined by the cues", "[cli][wsss]") {
+  TempDir dir;
+  const std::string model = dir.str() + "/run", data = " --data synthetic:24 --split test --no-progress";
+  Run r = c2am_command("train --data synthetic:16 --epochs 1 --out " + model + " " + kTiny);
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  r = c2am_command("wsss maps --weights " + model + "/model.safetensors --scales 0.5,1" + data + " --out " +
+                   dir.str() + "/maps");
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  r = c2am_command("wsss cues --maps " + dir.str() + "/maps" + data + " --out " + dir.str() + "/cues");
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  const auto dataset = open_dataset("synthetic:24", "test");
+  REQUIRE(dataset->size() > 0);
+  const Image cue = read_image(dir.str() + "/cues/image_0.png");
+  const Image image = dataset->load_image(0);
+  CHECK(cue.width == image.width);
+  for (std::size_t p = 0; p < cue.pixels.size(); ++p) REQUIRE((cue.pixels[p] == 0 || cue.pixels[p] == 255));
+
+  // "Another method's CAMs": one channel of class 1 per image, from the maps.
+  fs::create_directories(dir.path / "cams");
+  for (std::size_t i = 0; i < dataset->size(); ++i) {
+    Shape shape;
+    const std::string stem = "image_" + std::to_string(i);
+    const auto map = read_npy(dir.str() + "/maps/" + stem + ".npy", shape);
+    write_npy(dir.str() + "/cams/" + stem + ".npy", map, {1, shape[0], shape[1]});
+    std::ofstream(dir.str() + "/cams/" + stem + ".classes.txt") << "1\n";
+  }
+  r = c2am_command("wsss eval --cues " + dir.str() + "/cues --cams " + dir.str() + "/cams --json " + dir.str() +
+                   "/miou.json" + data);
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  CHECK_THAT(r.output, Catch::Contains("foreground") && Catch::Contains("mIoU") && Catch::Contains("21 classes"));
+  std::ifstream json(dir.str() + "/miou.json");
+  const std::string text((std::istreambuf_iterator<char>(json)), std::istreambuf_iterator<char>());
+  CHECK_THAT(text, Catch::Contains("\"cues\"") && Catch::Contains("\"refined_cams\""));
+
+  // A missing map is named.
+  fs::remove(dir.str() + "/maps/image_3.npy");
+  r = c2am_command("wsss cues --maps " + dir.str() + "/maps" + data + " --out " + dir.str() + "/cues2");
+  CHECK(r.status != 0);
+  CHECK_THAT(r.output, Catch::Contains("image_3.npy"));
+  // CAMs of the wrong shape are named with both shapes.
+  write_npy(dir.str() + "/cams/image_0.npy", std::vector<float>(10, 0.0f), {1, 2, 5});
+  r = c2am_command("wsss eval --cues " + dir.str() + "/cues --cams " + dir.str() + "/cams" + data);
+  CHECK(r.status != 0);
+  CHECK_THAT(r.output, Catch::Contains("image_0.npy") && Catch::Contains("[1, 2, 5]"));
+}

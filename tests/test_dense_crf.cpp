@@ -2,6 +2,7 @@
 // label cleaning on a two-region image, unaries, errors.
 
 #include <catch2/catch.hpp>
+#include <omp.h>
 
 #include <cmath>
 #include <cstdio>
@@ -146,4 +147,27 @@ TEST_CASE("DenseCRF agrees with pydensecrf on its fixtures", "[crf][parity]") {
       CHECK(mean_diff < 1e-6);  // measured: at most 6.3e-8
     }
   }
+}
+
+TEST_CASE("the lattice gives the same bits on one thread and on all", "[crf]") {
+  Generator gen(8);
+  const int w = 96, h = 64;  // above the size where the passes go parallel
+  const Image image = two_regions(w, h, gen);
+  std::vector<float> probabilities(static_cast<std::size_t>(5) * w * h);
+  for (float& p : probabilities) p = static_cast<float>(gen.uniform());
+  const auto run = [&] {
+    DenseCRF crf(w, h, 5);
+    crf.set_unary_from_probabilities(probabilities);
+    crf.add_gaussian(3, 3);
+    crf.add_bilateral(20, 13, image, 10);
+    return crf.inference(5);
+  };
+  const int all = omp_get_max_threads();
+  omp_set_num_threads(1);
+  const std::vector<float> single = run();
+  omp_set_num_threads(std::max(all, 3));  // several threads even on a one-core machine
+  const std::vector<float> many = run();
+  omp_set_num_threads(all);
+  REQUIRE(single.size() == many.size());
+  CHECK(std::equal(single.begin(), single.end(), many.begin()));
 }

@@ -2,9 +2,14 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <fstream>
 
+#include "c2am/data/dataset.hpp"
+#include "c2am/wsss/cues.hpp"
 #include "c2am/wsss/maps.hpp"
+#include "c2am/wsss/report.hpp"
 #include "support/test_support.hpp"
 
 using namespace c2am;
@@ -65,4 +70,72 @@ TEST_CASE("multi-scale maps: range, size and mirror symmetry", "[wsss]") {
   options.flipped = true;
   const auto inverted = multiscale_map(model, image, options);
   CHECK(inverted != map);
+}
+
+TEST_CASE("background cues: a clean map of the object survives the CRF", "[wsss][cues]") {
+  SyntheticConfig config;
+  config.count = 4;
+  config.image_size = 64;
+  config.seed = 9;
+  const auto scene = make_synthetic(config);
+  for (std::size_t i = 0; i < scene->size(); ++i) {
+    const Image image = scene->load_image(i);
+    int w = 0, h = 0;
+    const std::vector<std::uint8_t> mask = scene->load_mask(i, w, h);
+    // A soft map: 0.8 on the object, 0.1 elsewhere.
+    std::vector<float> map(mask.size());
+    for (std::size_t p = 0; p < map.size(); ++p) map[p] = mask[p] ? 0.8f : 0.1f;
+    const std::vector<std::uint8_t> cue = background_cue(image, map);
+    ConfusionMatrix m(2);
+    m.add(cue_labels(cue), foreground_truth(mask));
+    INFO("image " << i << ": fg/bg mIoU " << m.mean_iou());
+    CHECK(std::all_of(cue.begin(), cue.end(), [](std::uint8_t v) { return v == 0 || v == 255; }));
+    CHECK(m.mean_iou() > 0.9);
+    // Nothing above the threshold: all background.
+    const std::vector<float> low(mask.size(), 0.2f);
+    const std::vector<std::uint8_t> none = background_cue(image, low);
+    CHECK(std::all_of(none.begin(), none.end(), [](std::uint8_t v) { return v == 0; }));
+  }
+}
+
+TEST_CASE("ground truth and cues as foreground/background labels", "[wsss][cues]") {
+  CHECK(foreground_truth({0, 1, 15, 20, 255}) == std::vector<std::uint8_t>{0, 1, 1, 1, 255});
+  CHECK(cue_labels({0, 255, 0}) == std::vector<std::uint8_t>{0, 1, 0});
+}
+
+TEST_CASE("refined CAMs: argmax of [1 - cue/255, CAMs], background wins ties", "[wsss][cues]") {
+  // Four pixels, classes 15 (person) and 7 (car).
+  const std::vector<std::uint8_t> cue{255, 0, 255, 255};
+  const std::vector<float> cams{0.6f, 0.9f, 0.2f, 0.0f,   // person
+                                0.3f, 0.1f, 0.7f, 0.0f};  // car
+  // pixel 0: bg 0 < 0.6 → person; pixel 1: bg 1 > 0.9 → background;
+  // pixel 2: car 0.7; pixel 3: all 0, tie → background.
+  CHECK(refine_cams(cue, cams, {15, 7}) == std::vector<std::uint8_t>{15, 0, 7, 0});
+  CHECK(refine_cams(cue, {}, {}) == std::vector<std::uint8_t>{0, 0, 0, 0});
+  using c2am::testing::error_message;
+  CHECK_THAT(error_message([&] { (void)refine_cams(cue, cams, {15}); }), Catch::Contains("8 CAM values"));
+  CHECK_THAT(error_message([&] { (void)refine_cams(cue, cams, {15, 0}); }), Catch::Contains("class id 0"));
+}
+
+TEST_CASE("class-id side files", "[wsss][cues][errors]") {
+  c2am::testing::TempDir dir;
+  std::ofstream(dir.file("a.classes.txt")) << "15 7\n1\n";
+  CHECK(read_class_ids(dir.file("a.classes.txt")) == std::vector<int>{15, 7, 1});
+  std::ofstream(dir.file("b.classes.txt")) << "15 cat\n";
+  using c2am::testing::error_message;
+  CHECK_THAT(error_message([&] { (void)read_class_ids(dir.file("b.classes.txt")); }),
+             Catch::Contains("b.classes.txt") && Catch::Contains("'cat'"));
+  CHECK_THAT(error_message([&] { (void)read_class_ids(dir.file("none.classes.txt")); }),
+             Catch::Contains("none.classes.txt"));
+}
+
+TEST_CASE("IoU reports: table and JSON per class", "[wsss]") {
+  ConfusionMatrix m(3);
+  m.add({0, 1, 1, 0}, {0, 1, 0, 0});  // class 2 absent
+  const std::string table = iou_table(m, {"background", "cat"});
+  CHECK_THAT(table, Catch::Contains("background") && Catch::Contains("cat") && Catch::Contains("class 2") &&
+                        Catch::Contains("mIoU"));
+  const std::string json = iou_json(m, {"background", "cat"});
+  // background: TP 2, T 3, P 2 → 2/3; cat: TP 1, T 1, P 2 → 1/2; class 2 null.
+  CHECK_THAT(json, Catch::Contains("\"iou\": null") && Catch::Contains("0.5") && Catch::Contains("0.666"));
 }

@@ -29,5 +29,7 @@
 #include "c2am/wsol/evaluate.hpp"
 #include "c2am/wsol/metrics.hpp"
 #include "c2am/wsss/dense_crf.hpp"
+#include "c2am/wsss/cues.hpp"
 #include "c2am/wsss/maps.hpp"
+#include "c2am/wsss/report.hpp"
 #include "c2am/ops/ops.hpp"

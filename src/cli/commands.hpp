@@ -14,5 +14,6 @@ Run add_train(CLI::App& app);
 Run add_maps(CLI::App& app);
 Run add_demo(CLI::App& app);
 Run add_wsol(CLI::App& app);
+Run add_wsss(CLI::App& app);
 
 }  // namespace c2am::cli

@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   add(c2am::cli::add_maps);
   add(c2am::cli::add_demo);
   add(c2am::cli::add_wsol);
+  add(c2am::cli::add_wsss);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -8,6 +8,7 @@
 #include "c2am/io/npy.hpp"
 #include "c2am/io/visualize.hpp"
 #include "cli/commands.hpp"
+#include "cli/sample_stem.hpp"
 
 namespace fs = std::filesystem;
 
@@ -31,8 +32,7 @@ int run_maps(const MapsOptions& o) {
   for (std::size_t i = 0; i < dataset->size(); ++i) {
     const Image image = dataset->load_image(i);
     const std::vector<float> map = activation_map(*trained.model, image, o.size, trained.flipped);
-    const std::string& path = dataset->sample(i).image_path;
-    const std::string stem = path.empty() ? "image_" + std::to_string(i) : fs::path(path).stem().string();
+    const std::string stem = sample_stem(*dataset, i);
     write_npy(o.out + "/" + stem + ".npy", map, {image.height, image.width});
     if (!o.no_png) write_png(o.out + "/" + stem + ".png", heatmap_overlay(image, map));
   }

@@ -17,6 +17,7 @@
 #include "c2am/io/visualize.hpp"
 #include "c2am/wsol/evaluate.hpp"
 #include "cli/commands.hpp"
+#include "cli/text_file.hpp"
 
 namespace fs = std::filesystem;
 
@@ -47,13 +48,6 @@ Loaded load(const WsolOptions& o) {
   l.options.mode = o.mode == "release" ? wsol::MapMode::Release : wsol::MapMode::Upsampled;
   l.options.flipped = l.model.flipped;
   return l;
-}
-
-void write_text(const std::string& path, const std::string& text) {
-  if (const auto parent = fs::path(path).parent_path(); !parent.empty()) fs::create_directories(parent);
-  const std::string temporary = path + ".tmp";
-  std::ofstream(temporary, std::ios::trunc) << text;
-  fs::rename(temporary, path);
 }
 
 // "path top1 top2 top3 top4 top5" per line; matched to images by path suffix.
@@ -126,7 +120,7 @@ int run_eval(const WsolOptions& o) {
                             {"mode", o.mode},
                             {"per_threshold", table}};
   if (!top5.empty()) metrics["top1_loc"] = result.top1_loc()[best], metrics["top5_loc"] = result.top5_loc()[best];
-  write_text(o.out, metrics.dump(2) + "\n");
+  write_text_atomically(o.out, metrics.dump(2) + "\n");
   std::printf("GT-known Loc %.2f%% at threshold %.2f (chosen on %s), MaxBoxAccV2 %.2f%%\nmetrics: %s\n",
               100 * result.gt_known()[best], l.options.thresholds[best], picked_on.c_str(),
               100 * result.max_box_acc_v2(), o.out.c_str());
@@ -151,7 +145,7 @@ int run_boxes(const WsolOptions& o) {
   const nlohmann::json out = {{"threshold", o.threshold}, {"split", o.split}, {"weights", o.weights},
                               {"coordinates", "pixels of the original image, x1 = x0 + width"},
                               {"images", images}};
-  write_text(o.out, out.dump(1) + "\n");
+  write_text_atomically(o.out, out.dump(1) + "\n");
   std::printf("wrote %zu boxes to %s\n", maps.size(), o.out.c_str());
   return 0;
 }

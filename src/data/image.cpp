@@ -97,6 +97,15 @@ void write_png(const std::string& path, const Image& image) {
   });
 }
 
+void write_gray_png(const std::string& path, int width, int height, const std::vector<std::uint8_t>& pixels) {
+  if (width < 1 || height < 1 || pixels.size() != static_cast<std::size_t>(width) * height)
+    fail(path, "cannot write a " + std::to_string(width) + "x" + std::to_string(height) + " gray image from " +
+                   std::to_string(pixels.size()) + " pixels");
+  write_atomically(path, [&](const std::string& temporary) {
+    return stbi_write_png(temporary.c_str(), width, height, 1, pixels.data(), width) != 0;
+  });
+}
+
 void write_jpeg(const std::string& path, const Image& image, int quality) {
   check_writable(image, path);
   if (quality < 1 || quality > 100) fail(path, "JPEG quality must be in [1, 100], got " + std::to_string(quality));

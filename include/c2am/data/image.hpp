@@ -39,5 +39,7 @@ std::vector<std::uint8_t> encode_png(const Image& image);
 // Writes atomically (temporary file beside `path`, then rename).
 void write_png(const std::string& path, const Image& image);
 void write_jpeg(const std::string& path, const Image& image, int quality = 95);
+// One 8-bit channel (label maps, cues), row-major width × height; atomic.
+void write_gray_png(const std::string& path, int width, int height, const std::vector<std::uint8_t>& pixels);
 
 }  // namespace c2am

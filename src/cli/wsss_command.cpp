@@ -1,0 +1,217 @@
+// `c2am wsss maps | cues | eval`: multi-scale maps of a dataset split,
+// background cues from them (threshold + dense CRF), and mIoU of the cues
+// (foreground/background) or of another method's CAMs refined with them
+// (21 classes).
+
+#include <omp.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <mutex>
+#include <sstream>
+
+#include "c2am/cuda/runtime.hpp"
+#include "c2am/data/dataset.hpp"
+#include "c2am/inference.hpp"
+#include "c2am/io/npy.hpp"
+#include "c2am/io/visualize.hpp"
+#include "c2am/wsss/cues.hpp"
+#include "c2am/wsss/maps.hpp"
+#include "c2am/wsss/report.hpp"
+#include "cli/commands.hpp"
+#include "cli/sample_stem.hpp"
+#include "cli/text_file.hpp"
+#include "train/progress.hpp"
+
+namespace fs = std::filesystem;
+
+namespace c2am::cli {
+
+namespace {
+
+struct WsssOptions {
+  std::string data, split = "train", weights, device = "cpu", maps, cues, cams, out, json;
+  std::vector<double> scales{0.5, 1.0, 1.5, 2.0};
+  wsss::CueOptions cue;
+  bool no_png = false, no_progress = false;
+};
+
+std::unique_ptr<Dataset> open_split(const WsssOptions& o) {
+  return open_dataset(fs::is_directory(o.data) ? "voc:" + o.data : o.data, o.split);
+}
+
+// The map of a sample written by `wsss maps`, checked against the image size.
+std::vector<float> read_map(const std::string& path, const Image& image) {
+  check(fs::exists(path), "wsss", "no map ", path, " (run `c2am wsss maps` first)");
+  Shape shape;
+  std::vector<float> map = read_npy(path, shape);
+  check(shape == Shape{image.height, image.width}, "wsss", path, " is ", shape_str(shape), " but its image is ",
+        image.height, "x", image.width);
+  return map;
+}
+
+std::vector<std::uint8_t> read_cue(const std::string& path, const Image& image) {
+  check(fs::exists(path), "wsss", "no cue ", path, " (run `c2am wsss cues` first)");
+  const Image png = read_image(path);
+  check(png.width == image.width && png.height == image.height, "wsss", path, " is ", png.width, "x", png.height,
+        " but its image is ", image.width, "x", image.height);
+  std::vector<std::uint8_t> cue(static_cast<std::size_t>(png.width) * png.height);
+  for (std::size_t p = 0; p < cue.size(); ++p) cue[p] = png.pixels[p * 3];
+  return cue;
+}
+
+int run_maps(const WsssOptions& o) {
+  const Device device = Device::parse(o.device);
+  if (device.is_cuda() && !cuda::available())
+    throw Error("--device " + o.device + ": CUDA is not available (" + cuda::availability().reason + ")");
+  const auto dataset = open_split(o);
+  TrainedModel trained = load_trained_model(o.weights, device);
+  wsss::MultiScaleOptions options;
+  options.scales = o.scales;
+  options.flipped = trained.flipped;
+  fs::create_directories(o.out);
+  train::ProgressBar bar("wsss maps", dataset->size(), !o.no_progress);
+  for (std::size_t i = 0; i < dataset->size(); ++i) {
+    const Image image = dataset->load_image(i);
+    const std::vector<float> map = wsss::multiscale_map(*trained.model, image, options);
+    const std::string stem = o.out + "/" + sample_stem(*dataset, i);
+    write_npy(stem + ".npy", map, {image.height, image.width});
+    if (!o.no_png) write_png(stem + ".png", heatmap_overlay(image, map));
+    bar.update(i + 1, "");
+  }
+  bar.finish();
+  std::printf("wrote multi-scale maps of %zu images to %s\n", dataset->size(), o.out.c_str());
+  return 0;
+}
+
+int run_cues(const WsssOptions& o) {
+  const auto dataset = open_split(o);
+  fs::create_directories(o.out);
+  train::ProgressBar bar("wsss cues", dataset->size(), !o.no_progress);
+  std::mutex mutex;
+  std::size_t done = 0;
+  std::string first_error;
+  // One image per thread; each CRF then runs on its thread alone.
+#pragma omp parallel for schedule(dynamic)
+  for (std::size_t i = 0; i < dataset->size(); ++i) {
+    try {
+      const Image image = dataset->load_image(i);
+      const std::string stem = sample_stem(*dataset, i);
+      const auto cue = wsss::background_cue(image, read_map(o.maps + "/" + stem + ".npy", image), o.cue);
+      write_gray_png(o.out + "/" + stem + ".png", image.width, image.height, cue);
+      std::lock_guard<std::mutex> lock(mutex);
+      bar.update(++done, "");
+    } catch (const std::exception& e) {
+      std::lock_guard<std::mutex> lock(mutex);
+      if (first_error.empty()) first_error = e.what();
+    }
+  }
+  if (!first_error.empty()) throw Error(first_error);
+  bar.finish();
+  std::printf("wrote background cues of %zu images to %s\n", dataset->size(), o.out.c_str());
+  return 0;
+}
+
+int run_eval(const WsssOptions& o) {
+  const auto dataset = open_split(o);
+  wsss::ConfusionMatrix cues(2), refined(21);
+  train::ProgressBar bar("wsss eval", dataset->size(), !o.no_progress);
+  for (std::size_t i = 0; i < dataset->size(); ++i) {
+    const Image image = dataset->load_image(i);
+    int width = 0, height = 0;
+    const std::vector<std::uint8_t> truth = dataset->load_mask(i, width, height);
+    check(width == image.width && height == image.height, "wsss eval", "mask of sample ", i, " is ", width, "x",
+          height, " but its image is ", image.width, "x", image.height);
+    const std::string stem = sample_stem(*dataset, i);
+    const std::vector<std::uint8_t> cue = read_cue(o.cues + "/" + stem + ".png", image);
+    cues.add(wsss::cue_labels(cue), wsss::foreground_truth(truth));
+    if (!o.cams.empty()) {
+      Shape shape;
+      const std::string cam_path = o.cams + "/" + stem + ".npy";
+      check(fs::exists(cam_path), "wsss eval", "no CAMs ", cam_path);
+      const std::vector<float> cams = read_npy(cam_path, shape);
+      const std::vector<int> ids = wsss::read_class_ids(o.cams + "/" + stem + ".classes.txt");
+      check(shape == Shape{static_cast<std::int64_t>(ids.size()), image.height, image.width}, "wsss eval", cam_path,
+            " is ", shape_str(shape), " but ", ids.size(), " classes of a ", image.height, "x", image.width,
+            " image were expected");
+      refined.add(wsss::refine_cams(cue, cams, ids), truth);
+    }
+    bar.update(i + 1, "");
+  }
+  bar.finish();
+  std::printf("background cues against the ground truth as foreground/background (%zu images):\n%s",
+              dataset->size(), wsss::iou_table(cues, {"background", "foreground"}).c_str());
+  std::vector<std::string> names{"background"};
+  for (const std::string& n : dataset->class_names()) names.push_back(n);
+  if (!o.cams.empty())
+    std::printf("\nCAMs refined with the cues, 21 classes:\n%s", wsss::iou_table(refined, names).c_str());
+  if (!o.json.empty()) {
+    std::ostringstream json;
+    json << "{\n\"cues\": " << wsss::iou_json(cues, {"background", "foreground"});
+    if (!o.cams.empty()) json << ",\n\"refined_cams\": " << wsss::iou_json(refined, names);
+    json << "\n}\n";
+    write_text_atomically(o.json, json.str());
+    std::printf("wrote %s\n", o.json.c_str());
+  }
+  return 0;
+}
+
+void data_options(CLI::App* cmd, WsssOptions& o) {
+  cmd->add_option("--data", o.data, "VOC directory (VOCdevkit/VOC2012) or dataset spec (voc:DIR, synthetic, ...)")
+      ->required();
+  cmd->add_option("--split", o.split, "Split (train, val, train_aug, ...)")->capture_default_str();
+  cmd->add_flag("--no-progress", o.no_progress, "No progress bar");
+}
+
+}  // namespace
+
+Run add_wsss(CLI::App& app) {
+  CLI::App* wsss_cmd = app.add_subcommand("wsss", "Segmentation: multi-scale maps, background cues, mIoU");
+  wsss_cmd->require_subcommand(1);
+
+  auto maps = std::make_shared<WsssOptions>();
+  maps->out = "runs/wsss/maps";
+  CLI::App* m = wsss_cmd->add_subcommand("maps", "Multi-scale maps (.npy H×W float32) and PNG overlays per image");
+  data_options(m, *maps);
+  m->add_option("--weights", maps->weights, "model.safetensors or checkpoint.safetensors from training")
+      ->required()
+      ->check(CLI::ExistingFile);
+  m->add_option("--scales", maps->scales, "Scales of the image size")->capture_default_str()->delimiter(',');
+  m->add_option("--device", maps->device, "cpu, cuda or cuda:N")->capture_default_str();
+  m->add_option("--out", maps->out, "Output directory")->capture_default_str();
+  m->add_flag("--no-png", maps->no_png, "Only the .npy arrays");
+
+  auto cues = std::make_shared<WsssOptions>();
+  cues->maps = "runs/wsss/maps";
+  cues->out = "runs/wsss/cues";
+  CLI::App* c = wsss_cmd->add_subcommand("cues", "Background cues (PNG, 255 foreground / 0 background) from maps");
+  data_options(c, *cues);
+  c->add_option("--maps", cues->maps, "Directory of `wsss maps` output")->capture_default_str();
+  c->add_option("--threshold", cues->cue.threshold, "Foreground where map > threshold, before the CRF")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+  c->add_option("--iterations", cues->cue.iterations, "Mean-field iterations")->capture_default_str()->check(CLI::Range(0, 1000));
+  c->add_option("--gt-prob", cues->cue.gt_prob, "Confidence of the thresholded labels")
+      ->capture_default_str()
+      ->check(CLI::Range(0.5, 1.0));
+  c->add_option("--out", cues->out, "Output directory")->capture_default_str();
+
+  auto eval = std::make_shared<WsssOptions>();
+  eval->cues = "runs/wsss/cues";
+  CLI::App* e = wsss_cmd->add_subcommand("eval", "mIoU of the cues (fg/bg) and of CAMs refined with them (21 classes)");
+  data_options(e, *eval);
+  e->add_option("--cues", eval->cues, "Directory of `wsss cues` output")->capture_default_str();
+  e->add_option("--cams", eval->cams,
+                "Another method's CAMs: <id>.npy (K×H×W float) and <id>.classes.txt (K class ids) per image");
+  e->add_option("--json", eval->json, "Per-class IoU as JSON");
+
+  return [m, c, e, maps, cues, eval] {
+    if (m->parsed()) return run_maps(*maps);
+    if (c->parsed()) return run_cues(*cues);
+    return run_eval(*eval);
+  };
+}
+
+}  // namespace c2am::cli

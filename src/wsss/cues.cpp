@@ -1,0 +1,75 @@
+#include "c2am/wsss/cues.hpp"
+
+#include <fstream>
+
+#include "c2am/core/error.hpp"
+#include "c2am/wsss/dense_crf.hpp"
+#include "c2am/wsss/maps.hpp"
+
+namespace c2am::wsss {
+
+std::vector<std::uint8_t> background_cue(const Image& image, const std::vector<float>& map, const CueOptions& o) {
+  const std::size_t pixels = static_cast<std::size_t>(image.width) * image.height;
+  check(map.size() == pixels, "background_cue", "map of ", map.size(), " values for a ", image.width, "x",
+        image.height, " image");
+  DenseCRF crf(image.width, image.height, 2);
+  crf.set_unary_from_labels(threshold_cue(map, o.threshold), o.gt_prob);
+  crf.add_gaussian(o.gaussian_sxy, o.gaussian_weight);
+  crf.add_bilateral(o.bilateral_sxy, o.bilateral_srgb, image, o.bilateral_weight);
+  std::vector<std::uint8_t> cue = DenseCRF::labels_of(crf.inference(o.iterations), 2);
+  for (std::uint8_t& v : cue) v = v ? 255 : 0;
+  return cue;
+}
+
+std::vector<std::uint8_t> foreground_truth(const std::vector<std::uint8_t>& mask) {
+  std::vector<std::uint8_t> out(mask.size());
+  for (std::size_t i = 0; i < mask.size(); ++i) out[i] = mask[i] == 255 ? 255 : (mask[i] == 0 ? 0 : 1);
+  return out;
+}
+
+std::vector<std::uint8_t> cue_labels(const std::vector<std::uint8_t>& cue) {
+  std::vector<std::uint8_t> out(cue.size());
+  for (std::size_t i = 0; i < cue.size(); ++i) out[i] = cue[i] >= 128 ? 1 : 0;
+  return out;
+}
+
+std::vector<std::uint8_t> refine_cams(const std::vector<std::uint8_t>& cue, const std::vector<float>& cams,
+                                      const std::vector<int>& class_ids) {
+  const std::size_t pixels = cue.size(), k = class_ids.size();
+  check(cams.size() == k * pixels, "refine_cams", cams.size(), " CAM values for ", k, " classes × ", pixels,
+        " pixels");
+  for (int c : class_ids) check(c >= 1 && c <= 254, "refine_cams", "class id ", c, " is outside [1, 254]");
+  std::vector<std::uint8_t> out(pixels);
+  for (std::size_t p = 0; p < pixels; ++p) {
+    float best = 1.0f - static_cast<float>(cue[p]) / 255.0f;
+    int label = 0;
+    for (std::size_t c = 0; c < k; ++c) {
+      const float score = cams[c * pixels + p];
+      if (score > best) best = score, label = class_ids[c];
+    }
+    out[p] = static_cast<std::uint8_t>(label);
+  }
+  return out;
+}
+
+std::vector<int> read_class_ids(const std::string& path) {
+  std::ifstream in(path);
+  check(in.good(), "read_class_ids", "cannot open ", path);
+  std::vector<int> ids;
+  std::string token;
+  while (in >> token) {
+    std::size_t used = 0;
+    int id = -1;
+    try {
+      id = std::stoi(token, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    check(used == token.size() && id >= 1 && id <= 254, "read_class_ids", path, ": '", token,
+          "' is not a class id in [1, 254]");
+    ids.push_back(id);
+  }
+  return ids;
+}
+
+}  // namespace c2am::wsss

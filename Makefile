@@ -35,6 +35,7 @@ test-asan: deps
 
 bench: build
 	./$(BUILD_DIR)/bench/conv_bench
+	./$(BUILD_DIR)/bench/crf_bench --inputs $(BUILD_DIR)/crf-bench-inputs
 
 # libFuzzer run of the safetensors reader (clang, ASan + UBSan), seeded with
 # the committed corpus; new inputs collect in build-fuzz/corpus.

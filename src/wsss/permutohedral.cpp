@@ -22,13 +22,21 @@ class VertexTable {
     slots_.assign(capacity, -1);
     keys_.reserve(expected * static_cast<std::size_t>(d));
   }
-  // Index of `key`, inserting it when `insert` is set; −1 when absent.
-  int find(const std::int16_t* key, bool insert) {
+  // Index of `key`, −1 when absent. Safe from several threads while nothing is inserted.
+  int lookup(const std::int16_t* key) const {
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t h = hash(key) & mask;; h = (h + 1) & mask) {
+      const int v = slots_[h];
+      if (v < 0) return -1;
+      if (same_key(key, &keys_[static_cast<std::size_t>(v) * d_])) return v;
+    }
+  }
+  // Index of `key`, inserted (numbered next) when absent.
+  int insert(const std::int16_t* key) {
     const std::size_t mask = slots_.size() - 1;
     for (std::size_t h = hash(key) & mask;; h = (h + 1) & mask) {
       const int v = slots_[h];
       if (v < 0) {
-        if (!insert) return -1;
         slots_[h] = count_;
         keys_.insert(keys_.end(), key, key + d_);
         if (static_cast<std::size_t>(++count_) * 2 > slots_.size()) grow();
@@ -67,35 +75,35 @@ class VertexTable {
   std::vector<std::int16_t> keys_;
 };
 
-}  // namespace
-
-PermutohedralLattice::PermutohedralLattice(const std::vector<float>& features, int n, int d) : n_(n), d_(d) {
-  check(d >= 1 && d <= 16 && n >= 1 && features.size() == static_cast<std::size_t>(n) * d, "PermutohedralLattice",
-        "bad feature array (", features.size(), " values for ", n, " points of dimension ", d, ")");
-  VertexTable table(d, static_cast<std::size_t>(n) * (d + 1) / 4);
-  offset_.resize(static_cast<std::size_t>(n) * (d + 1));
-  barycentric_.resize(static_cast<std::size_t>(n) * (d + 1));
-
-  // The canonical simplex and the scale making the blur a unit Gaussian.
-  std::vector<int> canonical(static_cast<std::size_t>((d + 1) * (d + 1)));
-  for (int i = 0; i <= d; ++i) {
-    for (int j = 0; j <= d - i; ++j) canonical[i * (d + 1) + j] = i;
-    for (int j = d - i + 1; j <= d; ++j) canonical[i * (d + 1) + j] = i - (d + 1);
+// Finds the simplex of the lattice that encloses a feature vector: its d+1
+// vertex keys and the point's barycentric weights (Adams et al., as the
+// reference dense-CRF code computes them). One per thread: it keeps scratch.
+class SimplexLocator {
+ public:
+  explicit SimplexLocator(int d)
+      : d_(d), canonical_(static_cast<std::size_t>((d + 1) * (d + 1))), scale_(static_cast<std::size_t>(d)),
+        elevated_(d + 1), rem0_(d + 1), bary_(d + 2), rank_(d + 1) {
+    // The canonical simplex and the scale making the blur a unit Gaussian.
+    for (int i = 0; i <= d; ++i) {
+      for (int j = 0; j <= d - i; ++j) canonical_[i * (d + 1) + j] = i;
+      for (int j = d - i + 1; j <= d; ++j) canonical_[i * (d + 1) + j] = i - (d + 1);
+    }
+    const float inv_std_dev = std::sqrt(2.0f / 3.0f) * static_cast<float>(d + 1);
+    for (int i = 0; i < d; ++i) scale_[i] = 1.0f / std::sqrt(static_cast<float>((i + 2) * (i + 1))) * inv_std_dev;
   }
-  const float inv_std_dev = std::sqrt(2.0f / 3.0f) * static_cast<float>(d + 1);
-  std::vector<float> scale(static_cast<std::size_t>(d));
-  for (int i = 0; i < d; ++i) scale[i] = 1.0f / std::sqrt(static_cast<float>((i + 2) * (i + 1))) * inv_std_dev;
 
-  std::vector<float> elevated(d + 1), rem0(d + 1), bary(d + 2);
-  std::vector<int> rank(d + 1);
-  std::vector<std::int16_t> key(d);
-  const float down = 1.0f / static_cast<float>(d + 1), up = static_cast<float>(d + 1);
-  for (int k = 0; k < n; ++k) {
-    const float* f = &features[static_cast<std::size_t>(k) * d];
+  // keys: (d+1) × d; weights: d+1.
+  void operator()(const float* f, std::int16_t* keys, float* weights) {
+    const int d = d_;
+    const float down = 1.0f / static_cast<float>(d + 1), up = static_cast<float>(d + 1);
+    std::vector<float>& elevated = elevated_;
+    std::vector<float>& rem0 = rem0_;
+    std::vector<float>& bary = bary_;
+    std::vector<int>& rank = rank_;
     // Elevate onto the hyperplane x·1 = 0.
     float sm = 0;
     for (int j = d; j > 0; --j) {
-      const float cf = f[j - 1] * scale[j - 1];
+      const float cf = f[j - 1] * scale_[j - 1];
       elevated[j] = sm - static_cast<float>(j) * cf;
       sm += cf;
     }
@@ -130,23 +138,58 @@ PermutohedralLattice::PermutohedralLattice(const std::vector<float>& features, i
     bary[0] += 1.0f + bary[d + 1];
     // The d+1 vertices of the simplex.
     for (int r = 0; r <= d; ++r) {
-      for (int i = 0; i < d; ++i) key[i] = static_cast<std::int16_t>(rem0[i] + static_cast<float>(canonical[r * (d + 1) + rank[i]]));
-      offset_[static_cast<std::size_t>(k) * (d + 1) + r] = table.find(key.data(), true);
-      barycentric_[static_cast<std::size_t>(k) * (d + 1) + r] = bary[r];
+      std::int16_t* key = keys + static_cast<std::size_t>(r) * d;
+      for (int i = 0; i < d; ++i) key[i] = static_cast<std::int16_t>(rem0[i] + static_cast<float>(canonical_[r * (d + 1) + rank[i]]));
+      weights[r] = bary[r];
     }
   }
+
+ private:
+  int d_;
+  std::vector<int> canonical_;
+  std::vector<float> scale_, elevated_, rem0_, bary_;
+  std::vector<int> rank_;
+};
+
+}  // namespace
+
+PermutohedralLattice::PermutohedralLattice(const std::vector<float>& features, int n, int d) : n_(n), d_(d) {
+  check(d >= 1 && d <= 16 && n >= 1 && features.size() == static_cast<std::size_t>(n) * d, "PermutohedralLattice",
+        "bad feature array (", features.size(), " values for ", n, " points of dimension ", d, ")");
+  VertexTable table(d, static_cast<std::size_t>(n) * (d + 1) / 4);
+  offset_.resize(static_cast<std::size_t>(n) * (d + 1));
+  barycentric_.resize(static_cast<std::size_t>(n) * (d + 1));
+
+  // Per point (in parallel): the enclosing simplex's vertex keys and the
+  // barycentric weights. Then, in point order so that vertex numbers do not
+  // depend on threads, the keys go into the table.
+  const std::size_t key_stride = static_cast<std::size_t>(d + 1) * d;
+  std::vector<std::int16_t> point_keys(static_cast<std::size_t>(n) * key_stride);
+#pragma omp parallel if (n >= 4096)
+  {
+    SimplexLocator locate(d);
+#pragma omp for schedule(static)
+    for (int k = 0; k < n; ++k)
+      locate(&features[static_cast<std::size_t>(k) * d], &point_keys[static_cast<std::size_t>(k) * key_stride],
+             &barycentric_[static_cast<std::size_t>(k) * (d + 1)]);
+  }
+  for (std::size_t e = 0; e < offset_.size(); ++e) offset_[e] = table.insert(&point_keys[e * static_cast<std::size_t>(d)]);
   vertices_ = table.size();
   // Neighbours of every vertex along each lattice axis.
   neighbour_low_.assign(static_cast<std::size_t>(d + 1) * vertices_, -1);
   neighbour_high_.assign(static_cast<std::size_t>(d + 1) * vertices_, -1);
-  std::vector<std::int16_t> n1(d), n2(d);
-  for (int j = 0; j <= d; ++j) {
+#pragma omp parallel if (vertices_ >= 4096)
+  {
+    std::vector<std::int16_t> n1(d), n2(d);
+#pragma omp for schedule(static)
     for (int v = 0; v < vertices_; ++v) {
       const std::int16_t* kv = table.key(v);
-      for (int i = 0; i < d; ++i) n1[i] = static_cast<std::int16_t>(kv[i] - 1), n2[i] = static_cast<std::int16_t>(kv[i] + 1);
-      if (j < d) n1[j] = static_cast<std::int16_t>(kv[j] + d), n2[j] = static_cast<std::int16_t>(kv[j] - d);
-      neighbour_low_[static_cast<std::size_t>(j) * vertices_ + v] = table.find(n1.data(), false);
-      neighbour_high_[static_cast<std::size_t>(j) * vertices_ + v] = table.find(n2.data(), false);
+      for (int j = 0; j <= d; ++j) {
+        for (int i = 0; i < d; ++i) n1[i] = static_cast<std::int16_t>(kv[i] - 1), n2[i] = static_cast<std::int16_t>(kv[i] + 1);
+        if (j < d) n1[j] = static_cast<std::int16_t>(kv[j] + d), n2[j] = static_cast<std::int16_t>(kv[j] - d);
+        neighbour_low_[static_cast<std::size_t>(j) * vertices_ + v] = table.lookup(n1.data());
+        neighbour_high_[static_cast<std::size_t>(j) * vertices_ + v] = table.lookup(n2.data());
+      }
     }
   }
   // Each vertex's contributions (point × corner entries) in point order, for the gather splat.

@@ -19,11 +19,7 @@
 #include <cstdint>
 #include <cstring>
 
-#if defined(__CUDACC__)
-#define C2AM_HOST_DEVICE __host__ __device__
-#else
-#define C2AM_HOST_DEVICE
-#endif
+#include "host_device.cuh"
 
 namespace c2am::contrastive {
 

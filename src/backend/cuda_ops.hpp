@@ -5,11 +5,13 @@
 // CUDA is compiled in; src/cuda_stub/ throws otherwise.
 
 #include <cstdint>
+#include <vector>
 
 #include "c2am/core/tensor.hpp"
 #include "c2am/ops/conv.hpp"
 #include "c2am/ops/normalization.hpp"
 #include "c2am/ops/pooling.hpp"
+#include "c2am/wsss/dense_crf.hpp"
 #include "cpu/kernels.hpp"
 
 namespace c2am::cuda::ops {
@@ -40,6 +42,11 @@ Tensor pack_embeddings(const Tensor& bg, const Tensor& fg, Tensor& norms);
 cpu::ContrastiveForward contrastive_forward(const Tensor& gram, const Tensor& norms, double alpha);
 Tensor contrastive_backward_coefficients(const Tensor& coefficients, const Tensor& gram, const Tensor& norms,
                                          const Tensor& grad_terms);
+
+// --- dense CRF (src/cuda/dense_crf_ops.cpp) ---------------------------------------
+// wsss::dense_crf_batch on GPU `device` (checked arguments).
+std::vector<std::vector<float>> dense_crf_batch(const std::vector<wsss::CrfProblem>& problems, int labels,
+                                                const wsss::PairwiseKernels& kernels, int iterations, int device);
 
 // --- cuDNN (src/cuda/cudnn_ops.cpp) -------------------------------------------------
 // Convolution without bias (the ops layer adds it); TF32 follows allow_tf32().

@@ -106,24 +106,35 @@ void DenseCRF::set_unary(std::vector<float> energy) {
     for (int l = 0; l < labels_; ++l) unary_[p * labels_ + l] = energy[l * pixels + p];
 }
 
-void DenseCRF::set_unary_from_labels(const std::vector<std::uint8_t>& labels, double gt_prob) {
-  check(gt_prob > 0 && gt_prob < 1, "DenseCRF", "gt_prob must be in (0, 1), got ", gt_prob);
-  const std::size_t pixels = static_cast<std::size_t>(width_) * height_;
-  check(labels.size() == pixels, "DenseCRF", labels.size(), " labels for ", pixels, " pixels");
+std::vector<float> unary_from_labels(const std::vector<std::uint8_t>& labels, int label_count, double gt_prob) {
+  check(gt_prob > 0 && gt_prob < 1, "unary_from_labels", "gt_prob must be in (0, 1), got ", gt_prob);
+  check(label_count >= 2 && label_count <= 255, "unary_from_labels", "needs 2 to 255 labels, got ", label_count);
+  const std::size_t pixels = labels.size();
   const float positive = static_cast<float>(-std::log(gt_prob));
-  const float negative = static_cast<float>(-std::log((1.0 - gt_prob) / (labels_ - 1)));
-  std::vector<float> energy(pixels * labels_, negative);
+  const float negative = static_cast<float>(-std::log((1.0 - gt_prob) / (label_count - 1)));
+  std::vector<float> energy(pixels * static_cast<std::size_t>(label_count), negative);
   for (std::size_t p = 0; p < pixels; ++p) {
-    check(labels[p] < labels_, "DenseCRF", "label ", int(labels[p]), " at pixel ", p, " is outside [0, ", labels_, ")");
+    check(labels[p] < label_count, "unary_from_labels", "label ", int(labels[p]), " at pixel ", p,
+          " is outside [0, ", label_count, ")");
     energy[labels[p] * pixels + p] = positive;
   }
-  set_unary(std::move(energy));
+  return energy;
+}
+
+std::vector<float> unary_from_probabilities(const std::vector<float>& probabilities) {
+  std::vector<float> energy(probabilities.size());
+  for (std::size_t i = 0; i < energy.size(); ++i) energy[i] = -std::log(std::clamp(probabilities[i], 1e-5f, 1.0f));
+  return energy;
+}
+
+void DenseCRF::set_unary_from_labels(const std::vector<std::uint8_t>& labels, double gt_prob) {
+  const std::size_t pixels = static_cast<std::size_t>(width_) * height_;
+  check(labels.size() == pixels, "DenseCRF", labels.size(), " labels for ", pixels, " pixels");
+  set_unary(unary_from_labels(labels, labels_, gt_prob));
 }
 
 void DenseCRF::set_unary_from_probabilities(const std::vector<float>& probabilities) {
-  std::vector<float> energy(probabilities.size());
-  for (std::size_t i = 0; i < energy.size(); ++i) energy[i] = -std::log(std::clamp(probabilities[i], 1e-5f, 1.0f));
-  set_unary(std::move(energy));
+  set_unary(unary_from_probabilities(probabilities));
 }
 
 void DenseCRF::add_gaussian(double sxy, double weight) {

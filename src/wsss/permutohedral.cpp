@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "c2am/core/error.hpp"
+#include "permutohedral_math.cuh"
 
 namespace c2am::wsss {
 
@@ -75,86 +76,10 @@ class VertexTable {
   std::vector<std::int16_t> keys_;
 };
 
-// Finds the simplex of the lattice that encloses a feature vector: its d+1
-// vertex keys and the point's barycentric weights (Adams et al., as the
-// reference dense-CRF code computes them). One per thread: it keeps scratch.
-class SimplexLocator {
- public:
-  explicit SimplexLocator(int d)
-      : d_(d), canonical_(static_cast<std::size_t>((d + 1) * (d + 1))), scale_(static_cast<std::size_t>(d)),
-        elevated_(d + 1), rem0_(d + 1), bary_(d + 2), rank_(d + 1) {
-    // The canonical simplex and the scale making the blur a unit Gaussian.
-    for (int i = 0; i <= d; ++i) {
-      for (int j = 0; j <= d - i; ++j) canonical_[i * (d + 1) + j] = i;
-      for (int j = d - i + 1; j <= d; ++j) canonical_[i * (d + 1) + j] = i - (d + 1);
-    }
-    const float inv_std_dev = std::sqrt(2.0f / 3.0f) * static_cast<float>(d + 1);
-    for (int i = 0; i < d; ++i) scale_[i] = 1.0f / std::sqrt(static_cast<float>((i + 2) * (i + 1))) * inv_std_dev;
-  }
-
-  // keys: (d+1) × d; weights: d+1.
-  void operator()(const float* f, std::int16_t* keys, float* weights) {
-    const int d = d_;
-    const float down = 1.0f / static_cast<float>(d + 1), up = static_cast<float>(d + 1);
-    std::vector<float>& elevated = elevated_;
-    std::vector<float>& rem0 = rem0_;
-    std::vector<float>& bary = bary_;
-    std::vector<int>& rank = rank_;
-    // Elevate onto the hyperplane x·1 = 0.
-    float sm = 0;
-    for (int j = d; j > 0; --j) {
-      const float cf = f[j - 1] * scale_[j - 1];
-      elevated[j] = sm - static_cast<float>(j) * cf;
-      sm += cf;
-    }
-    elevated[0] = sm;
-    // The closest remainder-0 point, then the simplex through the ranks.
-    int sum = 0;
-    for (int i = 0; i <= d; ++i) {
-      const float v = down * elevated[i];
-      const float hi = std::ceil(v) * up, lo = std::floor(v) * up;
-      rem0[i] = (hi - elevated[i] < elevated[i] - lo) ? hi : lo;
-      sum += static_cast<int>(rem0[i] * down);
-    }
-    std::fill(rank.begin(), rank.end(), 0);
-    for (int i = 0; i < d; ++i) {
-      const double di = elevated[i] - rem0[i];
-      for (int j = i + 1; j <= d; ++j) {
-        if (di < elevated[j] - rem0[j]) ++rank[i];
-        else ++rank[j];
-      }
-    }
-    for (int i = 0; i <= d; ++i) {
-      rank[i] += sum;
-      if (rank[i] < 0) rank[i] += d + 1, rem0[i] += static_cast<float>(d + 1);
-      else if (rank[i] > d) rank[i] -= d + 1, rem0[i] -= static_cast<float>(d + 1);
-    }
-    std::fill(bary.begin(), bary.end(), 0.0f);
-    for (int i = 0; i <= d; ++i) {
-      const float v = (elevated[i] - rem0[i]) * down;
-      bary[d - rank[i]] += v;
-      bary[d - rank[i] + 1] -= v;
-    }
-    bary[0] += 1.0f + bary[d + 1];
-    // The d+1 vertices of the simplex.
-    for (int r = 0; r <= d; ++r) {
-      std::int16_t* key = keys + static_cast<std::size_t>(r) * d;
-      for (int i = 0; i < d; ++i) key[i] = static_cast<std::int16_t>(rem0[i] + static_cast<float>(canonical_[r * (d + 1) + rank[i]]));
-      weights[r] = bary[r];
-    }
-  }
-
- private:
-  int d_;
-  std::vector<int> canonical_;
-  std::vector<float> scale_, elevated_, rem0_, bary_;
-  std::vector<int> rank_;
-};
-
 }  // namespace
 
 PermutohedralLattice::PermutohedralLattice(const std::vector<float>& features, int n, int d) : n_(n), d_(d) {
-  check(d >= 1 && d <= 16 && n >= 1 && features.size() == static_cast<std::size_t>(n) * d, "PermutohedralLattice",
+  check(d >= 1 && d <= kMaxDimension && n >= 1 && features.size() == static_cast<std::size_t>(n) * d, "PermutohedralLattice",
         "bad feature array (", features.size(), " values for ", n, " points of dimension ", d, ")");
   VertexTable table(d, static_cast<std::size_t>(n) * (d + 1) / 4);
   offset_.resize(static_cast<std::size_t>(n) * (d + 1));
@@ -167,11 +92,13 @@ PermutohedralLattice::PermutohedralLattice(const std::vector<float>& features, i
   std::vector<std::int16_t> point_keys(static_cast<std::size_t>(n) * key_stride);
 #pragma omp parallel if (n >= 4096)
   {
-    SimplexLocator locate(d);
+    std::vector<float> scale(static_cast<std::size_t>(d));
+    lattice::blur_scales(d, scale.data());
 #pragma omp for schedule(static)
     for (int k = 0; k < n; ++k)
-      locate(&features[static_cast<std::size_t>(k) * d], &point_keys[static_cast<std::size_t>(k) * key_stride],
-             &barycentric_[static_cast<std::size_t>(k) * (d + 1)]);
+      lattice::locate_simplex<kMaxDimension>(d, &features[static_cast<std::size_t>(k) * d], scale.data(),
+                                             &point_keys[static_cast<std::size_t>(k) * key_stride],
+                                             &barycentric_[static_cast<std::size_t>(k) * (d + 1)]);
   }
   for (std::size_t e = 0; e < offset_.size(); ++e) offset_[e] = table.insert(&point_keys[e * static_cast<std::size_t>(d)]);
   vertices_ = table.size();
@@ -183,10 +110,8 @@ PermutohedralLattice::PermutohedralLattice(const std::vector<float>& features, i
     std::vector<std::int16_t> n1(d), n2(d);
 #pragma omp for schedule(static)
     for (int v = 0; v < vertices_; ++v) {
-      const std::int16_t* kv = table.key(v);
       for (int j = 0; j <= d; ++j) {
-        for (int i = 0; i < d; ++i) n1[i] = static_cast<std::int16_t>(kv[i] - 1), n2[i] = static_cast<std::int16_t>(kv[i] + 1);
-        if (j < d) n1[j] = static_cast<std::int16_t>(kv[j] + d), n2[j] = static_cast<std::int16_t>(kv[j] - d);
+        lattice::neighbour_keys(d, j, table.key(v), n1.data(), n2.data());
         neighbour_low_[static_cast<std::size_t>(j) * vertices_ + v] = table.lookup(n1.data());
         neighbour_high_[static_cast<std::size_t>(j) * vertices_ + v] = table.lookup(n2.data());
       }

@@ -14,6 +14,7 @@ namespace c2am::wsss {
 
 class PermutohedralLattice {
  public:
+  static constexpr int kMaxDimension = 16;
   // features: n × d row-major (already scaled by the kernel's 1/σ).
   PermutohedralLattice(const std::vector<float>& features, int n, int d);
   // Vertex values between the passes; kept by the caller across filter()

@@ -8,9 +8,17 @@
 #include <cstdint>
 #include <vector>
 
+#include "c2am/core/device.hpp"
 #include "c2am/data/image.hpp"
 
 namespace c2am::wsss {
+
+// Unary energies, label-major (labels × pixels): from hard labels,
+// −log(gt_prob) for the given label and −log((1 − gt_prob)/(labels − 1))
+// for the others (pydensecrf's unary_from_labels, zero_unsure = false); from
+// probabilities (labels × pixels), −log(clip(p, 1e-5, 1)).
+std::vector<float> unary_from_labels(const std::vector<std::uint8_t>& labels, int label_count, double gt_prob);
+std::vector<float> unary_from_probabilities(const std::vector<float>& probabilities);
 
 class DenseCRF {
  public:
@@ -20,10 +28,9 @@ class DenseCRF {
 
   // Unary energies, label-major (labels × pixels).
   void set_unary(std::vector<float> energy);
-  // From hard labels: −log(gt_prob) for the given label, −log((1 − gt_prob)/(labels − 1))
-  // for the others (pydensecrf's unary_from_labels with zero_unsure = false).
+  // set_unary(unary_from_labels(labels, this->labels(), gt_prob)).
   void set_unary_from_labels(const std::vector<std::uint8_t>& labels, double gt_prob);
-  // From probabilities (labels × pixels): −log(clip(p, 1e-5, 1)).
+  // set_unary(unary_from_probabilities(probabilities)).
   void set_unary_from_probabilities(const std::vector<float>& probabilities);
 
   // Potts kernels: Gaussian over positions / sxy, and bilateral over
@@ -51,5 +58,28 @@ class DenseCRF {
   std::vector<float> unary_;  // pixel-major (pixels × labels)
   std::vector<Kernel> kernels_;
 };
+
+// The pair of Potts kernels of the release's background cues: a Gaussian over
+// positions and a bilateral over positions and RGB.
+struct PairwiseKernels {
+  double gaussian_sxy = 3, gaussian_weight = 3;
+  double bilateral_sxy = 50, bilateral_srgb = 5, bilateral_weight = 10;
+};
+
+// One image of a batch and its unary energies (labels × pixels).
+struct CrfProblem {
+  const Image* image = nullptr;
+  std::vector<float> unary;
+};
+
+// Q (labels × pixels) of every problem after `iterations` mean-field
+// updates with `kernels`, all problems with `labels` labels, images of any
+// sizes. On the CPU: one DenseCRF per image, images spread over threads. On a
+// GPU (Device::cuda()): all images in one batched lattice per kernel, built
+// once and reused for every iteration; results agree with the CPU within
+// float rounding (docs/wsss.md) and are the same bits run to run.
+std::vector<std::vector<float>> dense_crf_batch(const std::vector<CrfProblem>& problems, int labels,
+                                                const PairwiseKernels& kernels, int iterations,
+                                                Device device = Device::cpu());
 
 }  // namespace c2am::wsss

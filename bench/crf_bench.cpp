@@ -9,6 +9,10 @@
 // that bench/crf_bench_pydensecrf.py times pydensecrf2 on the same inputs and
 // measures the agreement. Prints a table; --json PATH writes the rows.
 //
+// With a usable GPU it adds the batched CUDA CRF (wsss::dense_crf_batch on
+// Device::cuda(), host-to-host: upload, lattices, iterations, download): one
+// image, and throughput in images/s for batches of 64.
+//
 // Usage: crf_bench [--repeats N] [--inputs DIR] [--json PATH]
 
 #include <omp.h>
@@ -134,6 +138,28 @@ int main(int argc, char** argv) try {
       if (all_threads == 1) break;
     }
     omp_set_num_threads(all_threads);
+  }
+  if (cuda::available()) {
+    std::printf("\n%8s %8s %12s %12s   (CUDA, %s)\n", "labels", "batch", "ms", "images/s", cuda::device_name(0).c_str());
+    for (int labels : {2, 21}) {
+      std::vector<float> unary = labels == 2 ? wsss::unary_from_labels(in.cue, 2, 0.7)
+                                             : wsss::unary_from_probabilities(in.probabilities);
+      for (int batch : {1, 64}) {
+        const std::vector<wsss::CrfProblem> problems(static_cast<std::size_t>(batch), {&in.image, unary});
+        (void)wsss::dense_crf_batch(problems, labels, {}, kIterations, Device::cuda());  // warm-up
+        std::vector<double> ms;
+        for (int r = 0; r < repeats; ++r) {
+          const auto start = std::chrono::steady_clock::now();
+          (void)wsss::dense_crf_batch(problems, labels, {}, kIterations, Device::cuda());
+          ms.push_back(1e3 * std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+        }
+        std::sort(ms.begin(), ms.end());
+        const double median = ms[ms.size() / 2], rate = 1e3 * batch / median;
+        std::printf("%8d %8d %12.2f %12.1f\n", labels, batch, median, rate);
+        json << ",\n    {\"labels\": " << labels << ", \"device\": \"cuda\", \"batch\": " << batch
+             << ", \"ms\": " << median << ", \"images_per_s\": " << rate << "}";
+      }
+    }
   }
   json << "\n  ]\n}\n";
   if (!json_path.empty()) {

@@ -48,11 +48,11 @@ __global__ void locate_kernel(CrfBatch batch, LatticeFeatures features, BlurScal
       for (int c = 0; c < 3; ++c) f[2 + c] = static_cast<float>(batch.rgb[static_cast<std::size_t>(p) * 3 + c] / features.srgb);
     std::int16_t k[(D + 1) * D];
     float w[D + 1];
-    lattice::locate_simplex<D>(D, f, scales.value, k, w);
+    const bool fits = lattice::locate_simplex<D>(D, f, scales.value, k, w);
     for (int r = 0; r <= D; ++r) {
       const int e = p * (D + 1) + r;
       std::uint64_t packed = 0;
-      if (!lattice::pack_key(D, &k[r * D], packed)) atomicOr(overflow, 1);
+      if (!fits || !lattice::pack_key(D, &k[r * D], packed)) atomicOr(overflow, 1);
       keys[e] = packed;
       images[e] = static_cast<std::uint32_t>(b);
       entries[e] = e;

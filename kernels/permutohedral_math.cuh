@@ -19,9 +19,11 @@ C2AM_HOST_DEVICE inline void blur_scales(int d, float* scale) {
 
 // The simplex enclosing feature vector f (d values): the first d
 // coordinates of each of its d+1 vertices (keys: (d+1) × d) and the point's
-// barycentric weights (d+1). MaxD bounds d for the scratch arrays.
+// barycentric weights (d+1). MaxD bounds d for the scratch arrays. Returns
+// false when a coordinate does not fit 16 bits (features too large for the
+// kernel's σ); keys are then unusable.
 template <int MaxD>
-C2AM_HOST_DEVICE void locate_simplex(int d, const float* f, const float* scale, std::int16_t* keys, float* weights) {
+C2AM_HOST_DEVICE bool locate_simplex(int d, const float* f, const float* scale, std::int16_t* keys, float* weights) {
   float elevated[MaxD + 1], rem0[MaxD + 1], bary[MaxD + 2];
   int rank[MaxD + 1];
   const float down = 1.0f / static_cast<float>(d + 1), up = static_cast<float>(d + 1);
@@ -63,14 +65,18 @@ C2AM_HOST_DEVICE void locate_simplex(int d, const float* f, const float* scale, 
   bary[0] += 1.0f + bary[d + 1];
   // Vertex r of the simplex: rem0 plus the canonical simplex's vertex r,
   // whose coordinate i is r where rank[i] ≤ d − r and r − (d+1) elsewhere.
+  bool fits = true;
   for (int r = 0; r <= d; ++r) {
     std::int16_t* key = keys + r * d;
     for (int i = 0; i < d; ++i) {
       const int canonical = rank[i] <= d - r ? r : r - (d + 1);
-      key[i] = static_cast<std::int16_t>(rem0[i] + static_cast<float>(canonical));
+      const float coordinate = rem0[i] + static_cast<float>(canonical);
+      fits = fits && coordinate >= -32768.0f && coordinate <= 32767.0f;
+      key[i] = fits ? static_cast<std::int16_t>(coordinate) : std::int16_t{0};
     }
     weights[r] = bary[r];
   }
+  return fits;
 }
 
 // The two neighbours of a vertex along lattice axis j (0 … d).

@@ -11,6 +11,7 @@
 
 #include "c2am/io/safetensors.hpp"
 #include "c2am/wsss/dense_crf.hpp"
+#include "permutohedral_math.cuh"
 #include "support/test_support.hpp"
 
 using namespace c2am;
@@ -110,6 +111,12 @@ TEST_CASE("CRF inputs are checked", "[crf][errors]") {
   CHECK_THROWS_WITH(crf.add_bilateral(5, 5, Image(3, 3), 1), Catch::Contains("3x3"));
   CHECK_THROWS_WITH(crf.inference(1), Catch::Contains("unary"));
   CHECK_THROWS_WITH(DenseCRF(0, 3, 2), Catch::Contains("0x3"));
+  // A colour width far too small for 8-bit RGB: lattice keys would not fit.
+  Generator gen(12);
+  DenseCRF narrow(30, 20, 2);
+  narrow.set_unary(std::vector<float>(2 * 30 * 20, 1.0f));
+  narrow.add_bilateral(50, 0.001, two_regions(30, 20, gen), 10);
+  CHECK_THROWS_WITH(narrow.inference(1), Catch::Contains("beyond 16 bits"));
 }
 
 TEST_CASE("DenseCRF agrees with pydensecrf on its fixtures", "[crf][parity]") {
@@ -172,4 +179,59 @@ TEST_CASE("the lattice gives the same bits on one thread and on all", "[crf]") {
   omp_set_num_threads(all);
   REQUIRE(single.size() == many.size());
   CHECK(std::equal(single.begin(), single.end(), many.begin()));
+}
+
+TEST_CASE("lattice keys pack in lexicographic order and unpack exactly", "[crf]") {
+  Generator gen(10);
+  for (int d : {2, 5}) {
+    const int limit = d <= 4 ? 32767 : 2047;
+    std::vector<std::pair<std::vector<std::int16_t>, std::uint64_t>> keys;
+    for (int n = 0; n < 200; ++n) {
+      std::vector<std::int16_t> key(static_cast<std::size_t>(d));
+      for (auto& k : key) k = static_cast<std::int16_t>(static_cast<int>(gen.below(2 * limit + 1)) - limit);
+      if (n == 0) std::fill(key.begin(), key.end(), static_cast<std::int16_t>(-limit - 1));  // the extremes
+      if (n == 1) std::fill(key.begin(), key.end(), static_cast<std::int16_t>(limit));
+      std::uint64_t packed = 0;
+      REQUIRE(lattice::pack_key(d, key.data(), packed));
+      std::vector<std::int16_t> back(static_cast<std::size_t>(d));
+      lattice::unpack_key(d, packed, back.data());
+      REQUIRE(back == key);
+      keys.emplace_back(key, packed);
+    }
+    for (const auto& [a, pa] : keys)
+      for (const auto& [b, pb] : keys) REQUIRE((a < b) == (pa < pb));
+    std::vector<std::int16_t> too_big(static_cast<std::size_t>(d), 0);
+    too_big[0] = static_cast<std::int16_t>(d <= 4 ? 0 : 2048);
+    std::uint64_t packed = 0;
+    if (d > 4) CHECK_FALSE(lattice::pack_key(d, too_big.data(), packed));
+  }
+}
+
+TEST_CASE("dense_crf_batch on the CPU: each image as DenseCRF alone", "[crf]") {
+  Generator gen(11);
+  const std::vector<std::pair<int, int>> sizes{{40, 30}, {17, 23}, {64, 48}};
+  std::vector<Image> images;
+  for (const auto& [w, h] : sizes) images.push_back(two_regions(w, h, gen));
+  std::vector<CrfProblem> problems;
+  for (const Image& image : images) {
+    std::vector<std::uint8_t> noisy = truth_of(image.width, image.height);
+    for (auto& l : noisy)
+      if (gen.uniform() < 0.2) l = 1 - l;
+    problems.push_back({&image, unary_from_labels(noisy, 2, 0.7)});
+  }
+  const PairwiseKernels kernels;
+  const auto batch = dense_crf_batch(problems, 2, kernels, 5);
+  REQUIRE(batch.size() == problems.size());
+  for (std::size_t i = 0; i < problems.size(); ++i) {
+    DenseCRF crf(images[i].width, images[i].height, 2);
+    crf.set_unary(problems[i].unary);
+    crf.add_gaussian(kernels.gaussian_sxy, kernels.gaussian_weight);
+    crf.add_bilateral(kernels.bilateral_sxy, kernels.bilateral_srgb, images[i], kernels.bilateral_weight);
+    CHECK(batch[i] == crf.inference(5));
+  }
+  using c2am::testing::error_message;
+  CHECK_THAT(error_message([&] { (void)dense_crf_batch({{&images[0], {1.0f, 2.0f}}}, 2, kernels, 5); }),
+             Catch::Contains("problem 0") && Catch::Contains("2 values"));
+  CHECK_THAT(error_message([&] { (void)dense_crf_batch(problems, 1, kernels, 5); }), Catch::Contains("labels"));
+  CHECK(dense_crf_batch({}, 2, kernels, 5).empty());
 }

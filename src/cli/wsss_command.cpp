@@ -5,6 +5,7 @@
 
 #include <omp.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -35,6 +36,7 @@ struct WsssOptions {
   std::string data, split = "train", weights, device = "cpu", maps, cues, cams, out, json;
   std::vector<double> scales{0.5, 1.0, 1.5, 2.0};
   wsss::CueOptions cue;
+  std::size_t batch = 32;
   bool no_png = false, no_progress = false;
 };
 
@@ -86,29 +88,47 @@ int run_maps(const WsssOptions& o) {
   return 0;
 }
 
-int run_cues(const WsssOptions& o) {
-  const auto dataset = open_split(o);
-  fs::create_directories(o.out);
-  train::ProgressBar bar("wsss cues", dataset->size(), !o.no_progress);
+// Runs `body(i)` for i in [first, last) on all threads; rethrows the first error.
+template <typename Body>
+void parallel_for_each(std::size_t first, std::size_t last, Body body) {
   std::mutex mutex;
-  std::size_t done = 0;
   std::string first_error;
-  // One image per thread; each CRF then runs on its thread alone.
 #pragma omp parallel for schedule(dynamic)
-  for (std::size_t i = 0; i < dataset->size(); ++i) {
+  for (std::size_t i = first; i < last; ++i) {
     try {
-      const Image image = dataset->load_image(i);
-      const std::string stem = sample_stem(*dataset, i);
-      const auto cue = wsss::background_cue(image, read_map(o.maps + "/" + stem + ".npy", image), o.cue);
-      write_gray_png(o.out + "/" + stem + ".png", image.width, image.height, cue);
-      std::lock_guard<std::mutex> lock(mutex);
-      bar.update(++done, "");
+      body(i);
     } catch (const std::exception& e) {
       std::lock_guard<std::mutex> lock(mutex);
       if (first_error.empty()) first_error = e.what();
     }
   }
   if (!first_error.empty()) throw Error(first_error);
+}
+
+int run_cues(const WsssOptions& o) {
+  const Device device = Device::parse(o.device);
+  if (device.is_cuda() && !cuda::available())
+    throw Error("--device " + o.device + ": CUDA is not available (" + cuda::availability().reason + ")");
+  const auto dataset = open_split(o);
+  fs::create_directories(o.out);
+  train::ProgressBar bar("wsss cues", dataset->size(), !o.no_progress);
+  // Batches: images and maps decoded on all threads, the CRFs of a batch
+  // together (one image per thread on the CPU, one batched lattice on a GPU).
+  for (std::size_t first = 0; first < dataset->size(); first += o.batch) {
+    const std::size_t last = std::min(dataset->size(), first + o.batch);
+    std::vector<Image> images(last - first);
+    std::vector<std::vector<float>> maps(last - first);
+    parallel_for_each(first, last, [&](std::size_t i) {
+      images[i - first] = dataset->load_image(i);
+      maps[i - first] = read_map(o.maps + "/" + sample_stem(*dataset, i) + ".npy", images[i - first]);
+    });
+    const auto cues = wsss::background_cues(images, maps, o.cue, device);
+    parallel_for_each(first, last, [&](std::size_t i) {
+      const Image& image = images[i - first];
+      write_gray_png(o.out + "/" + sample_stem(*dataset, i) + ".png", image.width, image.height, cues[i - first]);
+    });
+    bar.update(last, "");
+  }
   bar.finish();
   std::printf("wrote background cues of %zu images to %s\n", dataset->size(), o.out.c_str());
   return 0;
@@ -196,6 +216,9 @@ Run add_wsss(CLI::App& app) {
   c->add_option("--gt-prob", cues->cue.gt_prob, "Confidence of the thresholded labels")
       ->capture_default_str()
       ->check(CLI::Range(0.5, 1.0));
+  c->add_option("--device", cues->device, "cpu, cuda or cuda:N (the CRFs of a batch run together on the GPU)")
+      ->capture_default_str();
+  c->add_option("--batch", cues->batch, "Images per batch")->capture_default_str()->check(CLI::Range(1, 100000));
   c->add_option("--out", cues->out, "Output directory")->capture_default_str();
 
   auto eval = std::make_shared<WsssOptions>();

@@ -90,16 +90,20 @@ PermutohedralLattice::PermutohedralLattice(const std::vector<float>& features, i
   // depend on threads, the keys go into the table.
   const std::size_t key_stride = static_cast<std::size_t>(d + 1) * d;
   std::vector<std::int16_t> point_keys(static_cast<std::size_t>(n) * key_stride);
+  bool fits = true;
 #pragma omp parallel if (n >= 4096)
   {
     std::vector<float> scale(static_cast<std::size_t>(d));
     lattice::blur_scales(d, scale.data());
-#pragma omp for schedule(static)
+#pragma omp for schedule(static) reduction(&& : fits)
     for (int k = 0; k < n; ++k)
-      lattice::locate_simplex<kMaxDimension>(d, &features[static_cast<std::size_t>(k) * d], scale.data(),
-                                             &point_keys[static_cast<std::size_t>(k) * key_stride],
-                                             &barycentric_[static_cast<std::size_t>(k) * (d + 1)]);
+      fits = lattice::locate_simplex<kMaxDimension>(d, &features[static_cast<std::size_t>(k) * d], scale.data(),
+                                                    &point_keys[static_cast<std::size_t>(k) * key_stride],
+                                                    &barycentric_[static_cast<std::size_t>(k) * (d + 1)]) &&
+             fits;
   }
+  check(fits, "PermutohedralLattice", "lattice coordinates beyond 16 bits: the features are too large for the "
+        "kernel's width (a σ too small for the image)");
   for (std::size_t e = 0; e < offset_.size(); ++e) offset_[e] = table.insert(&point_keys[e * static_cast<std::size_t>(d)]);
   vertices_ = table.size();
   // Neighbours of every vertex along each lattice axis.

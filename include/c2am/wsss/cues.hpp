@@ -8,7 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "c2am/core/device.hpp"
 #include "c2am/data/image.hpp"
+#include "c2am/wsss/dense_crf.hpp"
 
 namespace c2am::wsss {
 
@@ -19,14 +21,18 @@ struct CueOptions {
   double threshold = 0.3;
   double gt_prob = 0.7;
   int iterations = 10;
-  double gaussian_sxy = 3, gaussian_weight = 3;
-  double bilateral_sxy = 50, bilateral_srgb = 5, bilateral_weight = 10;
+  PairwiseKernels kernels;
 };
 
 // map: H×W in [0, 1] for `image` (same size). Returns 255 (foreground) or
 // 0 (background) per pixel.
 std::vector<std::uint8_t> background_cue(const Image& image, const std::vector<float>& map,
                                          const CueOptions& options = {});
+// The cues of many images at once: on CPU threads, or batched on a GPU
+// (Device::cuda(); see dense_crf_batch).
+std::vector<std::vector<std::uint8_t>> background_cues(const std::vector<Image>& images,
+                                                       const std::vector<std::vector<float>>& maps,
+                                                       const CueOptions& options = {}, Device device = Device::cpu());
 
 // Segmentation ground truth collapsed to background (0) / foreground (1);
 // the ignore label 255 stays.

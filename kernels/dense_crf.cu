@@ -44,7 +44,7 @@ __global__ void locate_kernel(CrfBatch batch, LatticeFeatures features, BlurScal
     float f[D];
     f[0] = static_cast<float>((local % width) / features.sxy);
     f[1] = static_cast<float>((local / width) / features.sxy);
-    if (D == 5)
+    if constexpr (D == 5)
       for (int c = 0; c < 3; ++c) f[2 + c] = static_cast<float>(batch.rgb[static_cast<std::size_t>(p) * 3 + c] / features.srgb);
     std::int16_t k[(D + 1) * D];
     float w[D + 1];
@@ -123,9 +123,9 @@ __global__ void neighbours_kernel(const std::uint64_t* vertex_keys, const std::u
     lattice::neighbour_keys(d, j, key, low, high);
     std::uint64_t packed = 0;
     // A neighbour whose key does not fit cannot exist: every vertex's did.
-    neighbours[(2 * j) * vertices + v] =
+    neighbours[static_cast<std::int64_t>(2 * j) * vertices + v] =
         lattice::pack_key(d, low, packed) ? find_vertex(vertex_keys, vertex_images, vertices, vertex_images[v], packed) : -1;
-    neighbours[(2 * j + 1) * vertices + v] =
+    neighbours[static_cast<std::int64_t>(2 * j + 1) * vertices + v] =
         lattice::pack_key(d, high, packed) ? find_vertex(vertex_keys, vertex_images, vertices, vertex_images[v], packed) : -1;
   }
 }

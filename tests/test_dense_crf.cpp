@@ -12,25 +12,14 @@
 #include "c2am/io/safetensors.hpp"
 #include "c2am/wsss/dense_crf.hpp"
 #include "permutohedral_math.cuh"
+#include "support/crf_fixtures.hpp"
 #include "support/test_support.hpp"
 
 using namespace c2am;
 using namespace c2am::wsss;
+using c2am::testing::two_regions;
 
 namespace {
-
-// Left half dark red, right half light blue, plus noise; labels 0 / 1 by half.
-Image two_regions(int w, int h, Generator& gen) {
-  Image image(w, h);
-  for (int y = 0; y < h; ++y)
-    for (int x = 0; x < w; ++x) {
-      const bool right = x >= w / 2;
-      const int base[3] = {right ? 90 : 160, right ? 140 : 40, right ? 220 : 50};
-      for (int ch = 0; ch < 3; ++ch)
-        image.at(x, y)[ch] = static_cast<std::uint8_t>(std::clamp(base[ch] + static_cast<int>(gen.below(21)) - 10, 0, 255));
-    }
-  return image;
-}
 
 std::vector<std::uint8_t> truth_of(int w, int h) {
   std::vector<std::uint8_t> t(static_cast<std::size_t>(w) * h);
@@ -122,33 +111,20 @@ TEST_CASE("CRF inputs are checked", "[crf][errors]") {
 TEST_CASE("DenseCRF agrees with pydensecrf on its fixtures", "[crf][parity]") {
   for (const char* name : {"cues_36x48", "softmax_30x40"}) {
     INFO(name);
-    safetensors::Metadata metadata;
-    std::map<std::string, Tensor> f;
-    for (auto& [key, t] : safetensors::load(std::string(C2AM_TEST_DATA_DIR) + "/crf/" + name + ".safetensors", &metadata))
-      f[key] = t;
-    const Tensor& pixels = f.at("image");
-    const int h = static_cast<int>(pixels.size(0)), w = static_cast<int>(pixels.size(1));
-    Image image(w, h);
-    const auto bytes = pixels.to_vector<std::uint8_t>();
-    std::copy(bytes.begin(), bytes.end(), image.pixels.begin());
-    const int labels = static_cast<int>(f.at("unary").size(0));
-    double g_sxy, g_w, b_sxy, b_srgb, b_w;
-    REQUIRE(std::sscanf(metadata.at("gaussian").c_str(), "%lf,%lf", &g_sxy, &g_w) == 2);
-    REQUIRE(std::sscanf(metadata.at("bilateral").c_str(), "%lf,%lf,%lf", &b_sxy, &b_srgb, &b_w) == 3);
-    DenseCRF crf(w, h, labels);
-    crf.set_unary(f.at("unary").to_vector<float>());
-    crf.add_gaussian(g_sxy, g_w);
-    crf.add_bilateral(b_sxy, b_srgb, image, b_w);
+    const auto fixture = c2am::testing::load_crf_fixture(name);
+    const auto& k = fixture.kernels;
+    DenseCRF crf(fixture.image.width, fixture.image.height, fixture.labels);
+    crf.set_unary(fixture.unary);
+    crf.add_gaussian(k.gaussian_sxy, k.gaussian_weight);
+    crf.add_bilateral(k.bilateral_sxy, k.bilateral_srgb, fixture.image, k.bilateral_weight);
     for (int iterations : {1, 10}) {
       const auto ours = crf.inference(iterations);
-      std::string key = "q";  // (not "q" + …: GCC 12 warns falsely on that concatenation)
-      key += std::to_string(iterations);
-      const auto theirs = f.at(key).to_vector<float>();
+      const auto& theirs = fixture.q.at(iterations);
       REQUIRE(ours.size() == theirs.size());
       double mean_diff = 0;
       for (std::size_t i = 0; i < ours.size(); ++i) mean_diff += std::abs(ours[i] - theirs[i]);
       mean_diff /= static_cast<double>(ours.size());
-      const double agree = agreement(DenseCRF::labels_of(ours, labels), DenseCRF::labels_of(theirs, labels));
+      const double agree = agreement(DenseCRF::labels_of(ours, fixture.labels), DenseCRF::labels_of(theirs, fixture.labels));
       std::printf("pydensecrf %s, %d iterations: mean |dQ| %.2e, label agreement %.4f\n", name, iterations, mean_diff,
                   agree);
       INFO(iterations << " iterations: mean |dQ| " << mean_diff << ", agreement " << agree);

@@ -7,11 +7,10 @@
 
 #include <algorithm>
 #include <cmath>
-#include <map>
 
-#include "c2am/io/safetensors.hpp"
 #include "c2am/wsss/cues.hpp"
 #include "c2am/wsss/dense_crf.hpp"
+#include "support/crf_fixtures.hpp"
 #include "support/test_support.hpp"
 
 using namespace c2am;
@@ -19,19 +18,7 @@ using namespace c2am::wsss;
 
 namespace {
 
-// A scene with texture: two colour regions, a disc, noise.
-Image scene(int w, int h, Generator& gen) {
-  Image image(w, h);
-  for (int y = 0; y < h; ++y)
-    for (int x = 0; x < w; ++x) {
-      const bool right = x >= w / 2;
-      const bool disc = (x - w / 3) * (x - w / 3) + (y - h / 2) * (y - h / 2) < (h / 4) * (h / 4);
-      const int base[3] = {disc ? 220 : (right ? 90 : 160), disc ? 200 : (right ? 140 : 40), disc ? 30 : (right ? 220 : 50)};
-      for (int c = 0; c < 3; ++c)
-        image.at(x, y)[c] = static_cast<std::uint8_t>(std::clamp(base[c] + static_cast<int>(gen.below(31)) - 15, 0, 255));
-    }
-  return image;
-}
+Image scene(int w, int h, Generator& gen) { return c2am::testing::two_regions(w, h, gen, 30); }
 
 std::vector<float> random_probabilities(std::size_t pixels, int labels, Generator& gen) {
   std::vector<float> p(pixels * static_cast<std::size_t>(labels));
@@ -82,26 +69,12 @@ void check_gpu_matches_cpu(const std::vector<CrfProblem>& problems, int labels, 
 TEST_CASE("GPU dense CRF matches the CPU on the pydensecrf2 fixtures", "[cuda][crf]") {
   for (const char* name : {"cues_36x48", "softmax_30x40"}) {
     INFO(name);
-    safetensors::Metadata metadata;
-    std::map<std::string, Tensor> f;
-    for (auto& [key, t] : safetensors::load(std::string(C2AM_TEST_DATA_DIR) + "/crf/" + name + ".safetensors", &metadata))
-      f[key] = t;
-    const Tensor& pixels = f.at("image");
-    Image image(static_cast<int>(pixels.size(1)), static_cast<int>(pixels.size(0)));
-    const auto bytes = pixels.to_vector<std::uint8_t>();
-    std::copy(bytes.begin(), bytes.end(), image.pixels.begin());
-    PairwiseKernels k;
-    REQUIRE(std::sscanf(metadata.at("gaussian").c_str(), "%lf,%lf", &k.gaussian_sxy, &k.gaussian_weight) == 2);
-    REQUIRE(std::sscanf(metadata.at("bilateral").c_str(), "%lf,%lf,%lf", &k.bilateral_sxy, &k.bilateral_srgb,
-                        &k.bilateral_weight) == 3);
-    const int labels = static_cast<int>(f.at("unary").size(0));
-    const std::vector<CrfProblem> problems{{&image, f.at("unary").to_vector<float>()}};
+    const auto fixture = c2am::testing::load_crf_fixture(name);
+    const std::vector<CrfProblem> problems{{&fixture.image, fixture.unary}};
     for (int iterations : {1, 10}) {
-      check_gpu_matches_cpu(problems, labels, k, iterations);
-      std::string key = "q";
-      key += std::to_string(iterations);
-      const Agreement a = agreement(dense_crf_batch(problems, labels, k, iterations, Device::cuda())[0],
-                                    f.at(key).to_vector<float>(), labels);
+      check_gpu_matches_cpu(problems, fixture.labels, fixture.kernels, iterations);
+      const Agreement a = agreement(dense_crf_batch(problems, fixture.labels, fixture.kernels, iterations, Device::cuda())[0],
+                                    fixture.q.at(iterations), fixture.labels);
       INFO("vs pydensecrf2 after " << iterations << ": labels " << a.labels << ", mean |dQ| " << a.mean_abs);
       CHECK(a.labels >= 0.995);
       CHECK(a.mean_abs <= 1e-4);

@@ -19,11 +19,7 @@ using c2am::testing::random_tensor;
 
 namespace {
 
-struct Fp32Mode {
-  bool previous = cuda::allow_tf32();
-  explicit Fp32Mode(bool tf32) { cuda::set_allow_tf32(tf32); }
-  ~Fp32Mode() { cuda::set_allow_tf32(previous); }
-};
+using Fp32Mode = c2am::testing::ScopedTf32;
 
 struct LossRun {
   Tensor terms;  // [3] on the CPU

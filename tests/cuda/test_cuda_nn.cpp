@@ -20,10 +20,8 @@ using c2am::testing::random_tensor;
 namespace {
 
 // Strict FP32 for the duration of a test.
-struct StrictFp32 {
-  bool previous = cuda::allow_tf32();
-  StrictFp32() { cuda::set_allow_tf32(false); }
-  ~StrictFp32() { cuda::set_allow_tf32(previous); }
+struct StrictFp32 : c2am::testing::ScopedTf32 {
+  StrictFp32() : ScopedTf32(false) {}
 };
 
 void check_against_cpu(const std::vector<Tensor>& inputs, const std::function<Tensor(const std::vector<Tensor>&)>& fn,

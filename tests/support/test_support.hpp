@@ -43,6 +43,15 @@ Comparison compare_to_reference(const Tensor& actual, const Tensor& reference, c
 Comparison gradcheck(const std::function<Tensor(const std::vector<Tensor>&)>& fn, const std::vector<Tensor>& inputs,
                      double eps = 1e-6, double rtol = 1e-5, double atol = 1e-7);
 
+// Allows or forbids TF32 on the GPU for a scope (c2am::cuda::set_allow_tf32).
+struct ScopedTf32 {
+  bool previous = cuda::allow_tf32();
+  explicit ScopedTf32(bool allow) { cuda::set_allow_tf32(allow); }
+  ~ScopedTf32() { cuda::set_allow_tf32(previous); }
+  ScopedTf32(const ScopedTf32&) = delete;
+  ScopedTf32& operator=(const ScopedTf32&) = delete;
+};
+
 // The message of the c2am::Error that `action` throws, or "no error".
 std::string error_message(const std::function<void()>& action);
 

@@ -6,8 +6,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numeric>
 
 #include "c2am/loss/contrastive.hpp"
+#include "contrastive_loss_math.cuh"
 #include "support/test_support.hpp"
 
 using namespace c2am;
@@ -269,4 +271,29 @@ TEST_CASE("fused loss inputs and path names are checked", "[loss][fused][errors]
   CHECK(parse_loss_path("fused") == LossPath::fused);
   CHECK(parse_loss_path(loss_path_name(LossPath::composed)) == LossPath::composed);
   CHECK_THAT(error_message([] { (void)parse_loss_path("fast"); }), Catch::Contains("'fast'"));
+}
+
+TEST_CASE("the GPU sort keys order similarities descending, ties by column", "[loss][fused]") {
+  // The keys the CUDA forward kernel sorts (kernels/contrastive_loss_math.cuh),
+  // checked here against rank_weights' order on the CPU.
+  Generator gen(38);
+  std::vector<float> values = random_tensor({300}, gen, DType::Float32, 0.0, 1.0).to_vector<float>();
+  for (int i = 0; i < 40; ++i) values[static_cast<std::size_t>(i * 7)] = 0.9995f;  // ties at the ceiling
+  values[5] = 0.0005f, values[6] = 0.0005f, values[200] = -0.25f, values[201] = -0.0f, values[202] = 0.0f;
+  std::vector<std::uint64_t> keys;
+  for (std::size_t c = 0; c < values.size(); ++c)
+    keys.push_back(contrastive::descending_key(values[c], static_cast<std::uint32_t>(c)));
+  keys.push_back(contrastive::kPaddingKey);
+  std::sort(keys.begin(), keys.end());
+  REQUIRE(keys.back() == contrastive::kPaddingKey);
+  std::vector<std::size_t> expected(values.size());
+  std::iota(expected.begin(), expected.end(), std::size_t{0});
+  std::stable_sort(expected.begin(), expected.end(), [&](std::size_t a, std::size_t b) { return values[a] > values[b]; });
+  for (std::size_t p = 0; p < values.size(); ++p) {
+    INFO("position " << p);
+    // -0.0 and 0.0 compare equal as floats but not as keys: the only
+    // difference allowed, and it cannot arise after the clamp.
+    if (values[expected[p]] == 0.0f) continue;
+    REQUIRE(contrastive::key_column(keys[p]) == expected[p]);
+  }
 }

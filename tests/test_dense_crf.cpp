@@ -12,6 +12,7 @@
 #include "c2am/io/safetensors.hpp"
 #include "c2am/wsss/dense_crf.hpp"
 #include "permutohedral_math.cuh"
+#include "wsss/permutohedral.hpp"
 #include "support/crf_fixtures.hpp"
 #include "support/test_support.hpp"
 
@@ -210,4 +211,155 @@ TEST_CASE("dense_crf_batch on the CPU: each image as DenseCRF alone", "[crf]") {
              Catch::Contains("problem 0") && Catch::Contains("2 values"));
   CHECK_THAT(error_message([&] { (void)dense_crf_batch(problems, 1, kernels, 5); }), Catch::Contains("labels"));
   CHECK(dense_crf_batch({}, 2, kernels, 5).empty());
+}
+
+namespace {
+
+// The GPU's construction of the lattice (kernels/dense_crf.cu), step by step
+// on the CPU with the same shared formulas: entries sorted by key and then
+// stably by image, a vertex per distinct (image, key), neighbours by binary
+// search on packed keys, gather splat in sorted order. It must have the same
+// vertices and filter as the hash-built CPU lattice does, image by image, up
+// to FMA contraction.
+struct SortedLattice {
+  int d = 0, points = 0, vertices = 0;
+  std::vector<int> splat_start, entries_sorted, offset, neighbours;
+  std::vector<float> weights;
+
+  SortedLattice(const std::vector<std::vector<float>>& features, int dim) : d(dim) {
+    struct Entry {
+      std::uint32_t image;
+      std::uint64_t key;
+      int entry;
+    };
+    std::vector<Entry> entries;
+    std::vector<float> scale(static_cast<std::size_t>(d));
+    lattice::blur_scales(d, scale.data());
+    for (std::size_t b = 0; b < features.size(); ++b)
+      for (std::size_t i = 0; i < features[b].size() / d; ++i, ++points) {
+        std::vector<std::int16_t> keys(static_cast<std::size_t>((d + 1) * d));
+        std::vector<float> w(static_cast<std::size_t>(d + 1));
+        REQUIRE(lattice::locate_simplex<5>(d, &features[b][i * d], scale.data(), keys.data(), w.data()));
+        for (int r = 0; r <= d; ++r) {
+          std::uint64_t packed = 0;
+          REQUIRE(lattice::pack_key(d, &keys[static_cast<std::size_t>(r * d)], packed));
+          entries.push_back({static_cast<std::uint32_t>(b), packed, points * (d + 1) + r});
+          weights.push_back(w[static_cast<std::size_t>(r)]);
+        }
+      }
+    std::stable_sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.key < b.key; });
+    std::stable_sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.image < b.image; });
+    std::vector<std::uint64_t> vertex_keys;
+    std::vector<std::uint32_t> vertex_images;
+    offset.resize(entries.size());
+    for (std::size_t t = 0; t < entries.size(); ++t) {
+      if (t == 0 || entries[t].key != entries[t - 1].key || entries[t].image != entries[t - 1].image) {
+        vertex_keys.push_back(entries[t].key);
+        vertex_images.push_back(entries[t].image);
+        splat_start.push_back(static_cast<int>(t));
+      }
+      entries_sorted.push_back(entries[t].entry);
+      offset[static_cast<std::size_t>(entries[t].entry)] = static_cast<int>(vertex_keys.size()) - 1;
+    }
+    vertices = static_cast<int>(vertex_keys.size());
+    splat_start.push_back(static_cast<int>(entries.size()));
+    neighbours.assign(static_cast<std::size_t>(2 * (d + 1) * vertices), -1);
+    const auto find = [&](std::uint32_t image, std::uint64_t key) {
+      // Vertices are sorted by (image, key); search within the image's range.
+      const auto first = std::lower_bound(vertex_images.begin(), vertex_images.end(), image) - vertex_images.begin();
+      const auto last = std::upper_bound(vertex_images.begin(), vertex_images.end(), image) - vertex_images.begin();
+      const auto hit = std::lower_bound(vertex_keys.begin() + first, vertex_keys.begin() + last, key);
+      return hit != vertex_keys.begin() + last && *hit == key ? static_cast<int>(hit - vertex_keys.begin()) : -1;
+    };
+    for (int v = 0; v < vertices; ++v)
+      for (int j = 0; j <= d; ++j) {
+        std::int16_t key[5], low[5], high[5];
+        lattice::unpack_key(d, vertex_keys[static_cast<std::size_t>(v)], key);
+        lattice::neighbour_keys(d, j, key, low, high);
+        std::uint64_t packed = 0;
+        if (lattice::pack_key(d, low, packed)) neighbours[static_cast<std::size_t>(2 * j * vertices + v)] = find(vertex_images[v], packed);
+        if (lattice::pack_key(d, high, packed)) neighbours[static_cast<std::size_t>((2 * j + 1) * vertices + v)] = find(vertex_images[v], packed);
+      }
+  }
+
+  std::vector<float> filter(const std::vector<float>& in, int vs) const {
+    std::vector<float> values((static_cast<std::size_t>(vertices) + 1) * vs, 0.0f), blurred(values.size(), 0.0f);
+    for (int v = 0; v < vertices; ++v)
+      for (int k = 0; k < vs; ++k) {
+        float acc = 0.0f;
+        for (int t = splat_start[v]; t < splat_start[v + 1]; ++t) {
+          const int e = entries_sorted[static_cast<std::size_t>(t)];
+          acc += weights[static_cast<std::size_t>(e)] * in[static_cast<std::size_t>(e / (d + 1) * vs + k)];
+        }
+        values[(static_cast<std::size_t>(v) + 1) * vs + k] = acc;
+      }
+    for (int j = 0; j <= d; ++j) {
+      for (int v = 0; v < vertices; ++v)
+        for (int k = 0; k < vs; ++k) {
+          const int a = neighbours[static_cast<std::size_t>(2 * j * vertices + v)] + 1;
+          const int b = neighbours[static_cast<std::size_t>((2 * j + 1) * vertices + v)] + 1;
+          blurred[(static_cast<std::size_t>(v) + 1) * vs + k] =
+              values[(static_cast<std::size_t>(v) + 1) * vs + k] + 0.5f * (values[static_cast<std::size_t>(a) * vs + k] + values[static_cast<std::size_t>(b) * vs + k]);
+        }
+      std::swap(values, blurred);
+    }
+    const float alpha = 1.0f / (1.0f + std::pow(2.0f, -static_cast<float>(d)));
+    std::vector<float> out(static_cast<std::size_t>(points) * vs, 0.0f);
+    for (int p = 0; p < points; ++p)
+      for (int k = 0; k < vs; ++k) {
+        float o = 0.0f;
+        for (int j = 0; j <= d; ++j) {
+          const std::size_t e = static_cast<std::size_t>(p * (d + 1) + j);
+          o += (weights[e] * alpha) * values[(static_cast<std::size_t>(offset[e]) + 1) * vs + k];
+        }
+        out[static_cast<std::size_t>(p) * vs + k] = o;
+      }
+    return out;
+  }
+};
+
+// Bilateral features of an image as DenseCRF::add_bilateral computes them.
+std::vector<float> bilateral_features(const Image& image, double sxy, double srgb) {
+  std::vector<float> f;
+  for (int y = 0; y < image.height; ++y)
+    for (int x = 0; x < image.width; ++x) {
+      f.push_back(static_cast<float>(x / sxy));
+      f.push_back(static_cast<float>(y / sxy));
+      for (int c = 0; c < 3; ++c) f.push_back(static_cast<float>(image.at(x, y)[c] / srgb));
+    }
+  return f;
+}
+
+}  // namespace
+
+TEST_CASE("the GPU's sort-built lattice filters as the hash-built one, image by image", "[crf]") {
+  Generator gen(13);
+  const std::vector<Image> images{two_regions(23, 17, gen, 60), two_regions(40, 31, gen, 30), two_regions(1, 1, gen)};
+  std::vector<std::vector<float>> features;
+  for (const Image& image : images) features.push_back(bilateral_features(image, 5, 13));
+  const SortedLattice sorted(features, 5);
+  int total = 0;
+  for (const Image& image : images) total += image.width * image.height;
+  std::vector<float> in(static_cast<std::size_t>(total) * 3);
+  for (float& v : in) v = static_cast<float>(gen.uniform());
+  const std::vector<float> batched = sorted.filter(in, 3);
+  int first = 0, vertices = 0;
+  for (std::size_t b = 0; b < images.size(); ++b) {
+    const int n = images[b].width * images[b].height;
+    const PermutohedralLattice lattice(features[b], n, 5);
+    std::vector<float> out(static_cast<std::size_t>(n) * 3);
+    PermutohedralLattice::Scratch scratch;
+    lattice.filter(&in[static_cast<std::size_t>(first) * 3], out.data(), 3, scratch);
+    double worst = 0, largest = 0;
+    for (std::size_t i = 0; i < out.size(); ++i) {
+      worst = std::max(worst, static_cast<double>(std::abs(out[i] - batched[static_cast<std::size_t>(first) * 3 + i])));
+      largest = std::max(largest, static_cast<double>(std::abs(out[i])));
+    }
+    INFO("image " << b << ": largest difference " << worst << " of values up to " << largest);
+    // Same sums in the same order; only the compilers' FMA contraction differs.
+    CHECK(worst <= 1e-6 * largest);
+    vertices += lattice.vertices();
+    first += n;
+  }
+  CHECK(sorted.vertices == vertices);
 }

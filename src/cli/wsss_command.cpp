@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <sstream>
@@ -112,22 +113,38 @@ int run_cues(const WsssOptions& o) {
   const auto dataset = open_split(o);
   fs::create_directories(o.out);
   train::ProgressBar bar("wsss cues", dataset->size(), !o.no_progress);
-  // Batches: images and maps decoded on all threads, the CRFs of a batch
-  // together (one image per thread on the CPU, one batched lattice on a GPU).
-  for (std::size_t first = 0; first < dataset->size(); first += o.batch) {
-    const std::size_t last = std::min(dataset->size(), first + o.batch);
-    std::vector<Image> images(last - first);
-    std::vector<std::vector<float>> maps(last - first);
-    parallel_for_each(first, last, [&](std::size_t i) {
-      images[i - first] = dataset->load_image(i);
-      maps[i - first] = read_map(o.maps + "/" + sample_stem(*dataset, i) + ".npy", images[i - first]);
+  struct Batch {
+    std::size_t first = 0, last = 0;
+    std::vector<Image> images;
+    std::vector<std::vector<float>> maps;
+  };
+  const auto load = [&](std::size_t first) {
+    Batch b;
+    b.first = first;
+    b.last = std::min(dataset->size(), first + o.batch);
+    b.images.resize(b.last - first);
+    b.maps.resize(b.last - first);
+    parallel_for_each(first, b.last, [&](std::size_t i) {
+      b.images[i - first] = dataset->load_image(i);
+      b.maps[i - first] = read_map(o.maps + "/" + sample_stem(*dataset, i) + ".npy", b.images[i - first]);
     });
-    const auto cues = wsss::background_cues(images, maps, o.cue, device);
-    parallel_for_each(first, last, [&](std::size_t i) {
-      const Image& image = images[i - first];
-      write_gray_png(o.out + "/" + sample_stem(*dataset, i) + ".png", image.width, image.height, cues[i - first]);
+    return b;
+  };
+  // Batches: the next one is decoded (on all threads) while the CRFs of the
+  // current one run together (one image per thread on the CPU, one batched
+  // lattice on a GPU); cues are written on all threads.
+  std::future<Batch> next = std::async(std::launch::async, load, std::size_t{0});
+  while (true) {
+    const Batch batch = next.get();
+    if (batch.last < dataset->size()) next = std::async(std::launch::async, load, batch.last);
+    const auto cues = wsss::background_cues(batch.images, batch.maps, o.cue, device);
+    parallel_for_each(batch.first, batch.last, [&](std::size_t i) {
+      const Image& image = batch.images[i - batch.first];
+      write_gray_png(o.out + "/" + sample_stem(*dataset, i) + ".png", image.width, image.height,
+                     cues[i - batch.first]);
     });
-    bar.update(last, "");
+    bar.update(batch.last, "");
+    if (batch.last >= dataset->size()) break;
   }
   bar.finish();
   std::printf("wrote background cues of %zu images to %s\n", dataset->size(), o.out.c_str());

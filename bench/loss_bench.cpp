@@ -48,10 +48,11 @@ double median_ms(int repeats, const std::function<void(int)>& prepare, const std
   check(cudaEventCreate(&start), "cudaEventCreate");
   check(cudaEventCreate(&stop), "cudaEventCreate");
   std::vector<double> ms;
-  for (int r = -5; r < repeats; ++r) {  // five warm-up runs
-    prepare(r + 5);
+  const int warm_up = std::min(5, repeats);
+  for (int r = -warm_up; r < repeats; ++r) {
+    prepare(r + warm_up);
     check(cudaEventRecord(start, library_stream()), "cudaEventRecord");
-    body(r + 5);
+    body(r + warm_up);
     check(cudaEventRecord(stop, library_stream()), "cudaEventRecord");
     check(cudaEventSynchronize(stop), "cudaEventSynchronize");
     float elapsed = 0;

@@ -40,6 +40,7 @@ __global__ void pack_kernel(const float* bg, const float* fg, std::int64_t n, st
     dst[i] = v;
     squares += static_cast<double>(v) * v;
   }
+  if (!norms) return;  // the same for every thread of the block
   const double total = block_sum(squares, scratch);
   if (threadIdx.x == 0) norms[r] = static_cast<float>(sqrt(total));
 }

@@ -18,7 +18,7 @@
 
 namespace c2am::cuda::detail {
 
-// bg and fg: dense N×C; packed: 2N×C; norms: 2N.
+// bg and fg: dense N×C; packed: 2N×C; norms: 2N, or null to skip them.
 cudaError_t launch_contrastive_pack(const float* bg, const float* fg, std::int64_t n, std::int64_t c, float* packed,
                                     float* norms, cudaStream_t stream);
 

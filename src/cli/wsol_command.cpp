@@ -17,7 +17,7 @@
 #include "c2am/io/visualize.hpp"
 #include "c2am/wsol/evaluate.hpp"
 #include "cli/commands.hpp"
-#include "cli/text_file.hpp"
+#include "io/atomic_file.hpp"
 
 namespace fs = std::filesystem;
 
@@ -120,7 +120,7 @@ int run_eval(const WsolOptions& o) {
                             {"mode", o.mode},
                             {"per_threshold", table}};
   if (!top5.empty()) metrics["top1_loc"] = result.top1_loc()[best], metrics["top5_loc"] = result.top5_loc()[best];
-  write_text_atomically(o.out, metrics.dump(2) + "\n");
+  io::write_text_atomically(o.out, metrics.dump(2) + "\n");
   std::printf("GT-known Loc %.2f%% at threshold %.2f (chosen on %s), MaxBoxAccV2 %.2f%%\nmetrics: %s\n",
               100 * result.gt_known()[best], l.options.thresholds[best], picked_on.c_str(),
               100 * result.max_box_acc_v2(), o.out.c_str());
@@ -145,7 +145,7 @@ int run_boxes(const WsolOptions& o) {
   const nlohmann::json out = {{"threshold", o.threshold}, {"split", o.split}, {"weights", o.weights},
                               {"coordinates", "pixels of the original image, x1 = x0 + width"},
                               {"images", images}};
-  write_text_atomically(o.out, out.dump(1) + "\n");
+  io::write_text_atomically(o.out, out.dump(1) + "\n");
   std::printf("wrote %zu boxes to %s\n", maps.size(), o.out.c_str());
   return 0;
 }

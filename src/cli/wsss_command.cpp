@@ -3,15 +3,12 @@
 // (foreground/background) or of another method's CAMs refined with them
 // (21 classes).
 
-#include <omp.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <future>
 #include <memory>
-#include <mutex>
 #include <sstream>
 
 #include "c2am/cuda/runtime.hpp"
@@ -24,7 +21,8 @@
 #include "c2am/wsss/report.hpp"
 #include "cli/commands.hpp"
 #include "cli/sample_stem.hpp"
-#include "cli/text_file.hpp"
+#include "core/parallel.hpp"
+#include "io/atomic_file.hpp"
 #include "train/progress.hpp"
 
 namespace fs = std::filesystem;
@@ -89,23 +87,6 @@ int run_maps(const WsssOptions& o) {
   return 0;
 }
 
-// Runs `body(i)` for i in [first, last) on all threads; rethrows the first error.
-template <typename Body>
-void parallel_for_each(std::size_t first, std::size_t last, Body body) {
-  std::mutex mutex;
-  std::string first_error;
-#pragma omp parallel for schedule(dynamic)
-  for (std::size_t i = first; i < last; ++i) {
-    try {
-      body(i);
-    } catch (const std::exception& e) {
-      std::lock_guard<std::mutex> lock(mutex);
-      if (first_error.empty()) first_error = e.what();
-    }
-  }
-  if (!first_error.empty()) throw Error(first_error);
-}
-
 int run_cues(const WsssOptions& o) {
   const Device device = Device::parse(o.device);
   if (device.is_cuda() && !cuda::available())
@@ -124,7 +105,7 @@ int run_cues(const WsssOptions& o) {
     b.last = std::min(dataset->size(), first + o.batch);
     b.images.resize(b.last - first);
     b.maps.resize(b.last - first);
-    parallel_for_each(first, b.last, [&](std::size_t i) {
+    detail::parallel_for_each(first, b.last, [&](std::size_t i) {
       b.images[i - first] = dataset->load_image(i);
       b.maps[i - first] = read_map(o.maps + "/" + sample_stem(*dataset, i) + ".npy", b.images[i - first]);
     });
@@ -138,7 +119,7 @@ int run_cues(const WsssOptions& o) {
     const Batch batch = next.get();
     if (batch.last < dataset->size()) next = std::async(std::launch::async, load, batch.last);
     const auto cues = wsss::background_cues(batch.images, batch.maps, o.cue, device);
-    parallel_for_each(batch.first, batch.last, [&](std::size_t i) {
+    detail::parallel_for_each(batch.first, batch.last, [&](std::size_t i) {
       const Image& image = batch.images[i - batch.first];
       write_gray_png(o.out + "/" + sample_stem(*dataset, i) + ".png", image.width, image.height,
                      cues[i - batch.first]);
@@ -189,7 +170,7 @@ int run_eval(const WsssOptions& o) {
     json << "{\n\"cues\": " << wsss::iou_json(cues, {"background", "foreground"});
     if (!o.cams.empty()) json << ",\n\"refined_cams\": " << wsss::iou_json(refined, names);
     json << "\n}\n";
-    write_text_atomically(o.json, json.str());
+    io::write_text_atomically(o.json, json.str());
     std::printf("wrote %s\n", o.json.c_str());
   }
   return 0;

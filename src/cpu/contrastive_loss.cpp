@@ -28,16 +28,17 @@ T clamped_norm(T norm) {
 
 }  // namespace
 
-Tensor pack_embeddings(const Tensor& bg, const Tensor& fg, Tensor& norms) {
+Tensor pack_embeddings(const Tensor& bg, const Tensor& fg, Tensor* norms) {
   const std::int64_t n = bg.size(0), c = bg.size(1);
   Tensor packed = empty({2 * n, c}, bg.options());
   copy(bg, packed.narrow(0, 0, n));
   copy(fg, packed.narrow(0, n, n));
-  norms = empty({2 * n}, bg.options());
+  if (!norms) return packed;
+  *norms = empty({2 * n}, bg.options());
   dispatch_floating(bg.dtype(), "contrastive_loss", [&](auto tag) {
     using T = decltype(tag);
     const T* x = packed.data<T>();
-    T* out = norms.data<T>();
+    T* out = norms->data<T>();
     for (std::int64_t r = 0; r < 2 * n; ++r) {
       double squares = 0.0;
       for (std::int64_t i = 0; i < c; ++i) squares += static_cast<double>(x[r * c + i]) * x[r * c + i];

@@ -89,8 +89,8 @@ Tensor normalize_rows_backward(const Tensor& grad, const Tensor& y, const Tensor
 // --- fused contrastive loss (src/cpu/contrastive_loss.cpp) -----------------------
 // The three stages of the fused loss around its two matrix products, in the
 // layout of kernels/contrastive_loss_math.cuh (X = [bg; fg], 2N×C).
-// Dense X and the row norms ‖x_r‖ (accumulated in double).
-Tensor pack_embeddings(const Tensor& bg, const Tensor& fg, Tensor& norms);
+// Dense X and, when `norms` is given, the row norms ‖x_r‖ (accumulated in double).
+Tensor pack_embeddings(const Tensor& bg, const Tensor& fg, Tensor* norms);
 struct ContrastiveForward {
   Tensor terms;         // [3]: SimMax(bg), SimMin(bg, fg), SimMax(fg)
   Tensor coefficients;  // G, 2N×2N: ∂term/∂cos per entry (see the layout)

@@ -44,15 +44,15 @@ std::string shared_memory_context(const Tensor& gram, std::int64_t n) {
 
 }  // namespace
 
-Tensor pack_embeddings(const Tensor& bg_in, const Tensor& fg_in, Tensor& norms) {
+Tensor pack_embeddings(const Tensor& bg_in, const Tensor& fg_in, Tensor* norms) {
   require_float32(bg_in, "contrastive_loss");
   detail::DeviceGuard guard(bg_in.device().index);
   const Tensor bg = bg_in.contiguous(), fg = fg_in.contiguous();
   const std::int64_t n = bg.size(0), c = bg.size(1);
   Tensor packed = empty({2 * n, c}, bg.options());
-  norms = empty({2 * n}, bg.options());
+  if (norms) *norms = empty({2 * n}, bg.options());
   detail::check_cuda(detail::launch_contrastive_pack(bg.data<float>(), fg.data<float>(), n, c, packed.data<float>(),
-                                                     norms.data<float>(), detail::stream(bg.device().index)),
+                                                     norms ? norms->data<float>() : nullptr, detail::stream(bg.device().index)),
                      "contrastive loss pack kernel", bg.describe());
   return packed;
 }

@@ -60,7 +60,7 @@ Tensor max_rows(const Tensor&, Tensor&) { no_kernels("max"); }
 Tensor scatter_rows(const Tensor&, const Tensor&, std::int64_t) { no_kernels("max backward"); }
 Tensor batched_matmul(const Tensor&, const Tensor&) { no_kernels("matmul"); }
 void sgd_update(Tensor&, const Tensor&, Tensor&, double, double, double, bool) { no_kernels("sgd"); }
-Tensor pack_embeddings(const Tensor&, const Tensor&, Tensor&) { no_kernels("contrastive_loss"); }
+Tensor pack_embeddings(const Tensor&, const Tensor&, Tensor*) { no_kernels("contrastive_loss"); }
 std::vector<std::vector<float>> dense_crf_batch(const std::vector<wsss::CrfProblem>&, int, const wsss::PairwiseKernels&,
                                                 int, int) {
   no_kernels("dense_crf_batch");

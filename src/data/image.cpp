@@ -4,12 +4,13 @@
 #include <stb_image_write.h>
 
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <iterator>
 #include <memory>
-#include <random>
 
 #include "c2am/core/error.hpp"
+#include "io/atomic_file.hpp"
 
 namespace c2am {
 
@@ -19,11 +20,6 @@ namespace {
   throw Error("image: " + source + ": " + message);
 }
 
-std::string temporary_beside(const std::string& path) {
-  std::random_device entropy;
-  return path + ".tmp-" + std::to_string(entropy()) + std::to_string(entropy());
-}
-
 void check_writable(const Image& image, const std::string& path) {
   if (image.width < 1 || image.height < 1 || image.width > kMaxImageSide || image.height > kMaxImageSide ||
       image.pixels.size() != static_cast<std::size_t>(image.width) * image.height * 3)
@@ -31,21 +27,8 @@ void check_writable(const Image& image, const std::string& path) {
                    " image holding " + std::to_string(image.pixels.size()) + " bytes");
 }
 
-// Runs `write(temporary)` and renames the result over `path`.
-template <typename WriteFn>
-void write_atomically(const std::string& path, WriteFn write) {
-  const std::string temporary = temporary_beside(path);
-  if (!write(temporary)) {
-    std::error_code ignored;
-    std::filesystem::remove(temporary, ignored);
-    fail(path, "could not be written (missing directory or disk full?)");
-  }
-  std::error_code ec;
-  std::filesystem::rename(temporary, path, ec);
-  if (ec) {
-    std::filesystem::remove(temporary, ec);
-    fail(path, "could not replace the file");
-  }
+void write_atomically(const std::string& path, const std::function<bool(const std::string&)>& write) {
+  io::write_atomically(path, write, "image");
 }
 
 }  // namespace

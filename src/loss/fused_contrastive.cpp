@@ -20,7 +20,8 @@ namespace c2am {
 
 namespace {
 
-Tensor pack(const Tensor& bg, const Tensor& fg, Tensor& norms) {
+// X = [bg; fg], with the row norms when `norms` is given.
+Tensor pack(const Tensor& bg, const Tensor& fg, Tensor* norms) {
   return bg.device().is_cuda() ? cuda::ops::pack_embeddings(bg, fg, norms) : cpu::pack_embeddings(bg, fg, norms);
 }
 
@@ -36,8 +37,7 @@ class FusedContrastiveBackward : public autograd::Node {
     const Tensor p = grad.device().is_cuda()
                          ? cuda::ops::contrastive_backward_coefficients(coefficients, gram, norms, grad)
                          : cpu::contrastive_backward_coefficients(coefficients, gram, norms, grad);
-    Tensor unused_norms;
-    const Tensor grad_x = matmul(p, pack(bg, fg, unused_norms));
+    const Tensor grad_x = matmul(p, pack(bg, fg, nullptr));
     const std::int64_t n = fg.size(0);
     return {grad_x.narrow(0, n, n), grad_x.narrow(0, 0, n)};
   }
@@ -70,7 +70,7 @@ Tensor fused_contrastive_terms(const Tensor& fg, const Tensor& bg, double alpha)
   Tensor gram, norms;
   {
     NoGradGuard no_grad;
-    const Tensor x = pack(bg.detach(), fg.detach(), norms);
+    const Tensor x = pack(bg.detach(), fg.detach(), &norms);
     gram = matmul(x, x.transpose(0, 1));
     forward = on_gpu ? cuda::ops::contrastive_forward(gram, norms, alpha) : cpu::contrastive_forward(gram, norms, alpha);
   }

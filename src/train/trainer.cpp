@@ -11,6 +11,7 @@
 #include "c2am/autograd/grad_mode.hpp"
 #include "c2am/loss/contrastive.hpp"
 #include "c2am/ops/ops.hpp"
+#include "io/atomic_file.hpp"
 #include "train/progress.hpp"
 
 namespace fs = std::filesystem;
@@ -112,9 +113,7 @@ void truncate_log(const std::string& path, std::size_t step) {
     if (!entry.is_discarded() && entry.contains("step") && entry["step"].get<std::size_t>() < step) kept += line + "\n";
   }
   in.close();
-  const std::string temporary = path + ".tmp";
-  std::ofstream(temporary, std::ios::trunc) << kept;
-  fs::rename(temporary, path);
+  io::write_text_atomically(path, kept);
 }
 
 // Whether every parameter and buffer of the model is finite.

@@ -15,6 +15,7 @@
 #include "c2am/wsol/evaluate.hpp"
 #include "train/progress.hpp"
 #include "wsol/report.hpp"
+#include "io/atomic_file.hpp"
 
 namespace fs = std::filesystem;
 
@@ -96,9 +97,7 @@ nlohmann::json sweep_table(const std::vector<double>& thresholds, const std::vec
 }
 
 void write_json(const std::string& path, const nlohmann::json& value) {
-  const std::string temporary = path + ".tmp";
-  std::ofstream(temporary, std::ios::trunc) << value.dump(2) << "\n";
-  fs::rename(temporary, path);
+  io::write_text_atomically(path, value.dump(2) + "\n");
 }
 
 }  // namespace

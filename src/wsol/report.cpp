@@ -2,9 +2,10 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <filesystem>
 #include <fstream>
 #include <sstream>
+
+#include "io/atomic_file.hpp"
 
 namespace c2am::wsol {
 
@@ -126,9 +127,7 @@ void write_report(const std::string& path, const nlohmann::json& m, const std::s
          << "'><figcaption>IoU " << fixed(p.iou, 2) << "</figcaption></figure>";
   }
   html << "</div></body></html>\n";
-  const std::string temporary = path + ".tmp";
-  std::ofstream(temporary, std::ios::trunc) << html.str();
-  std::filesystem::rename(temporary, path);
+  io::write_text_atomically(path, html.str());
 }
 
 }  // namespace c2am::wsol

@@ -8,21 +8,18 @@
 
 namespace c2am::wsss {
 
-std::vector<std::uint8_t> background_cue(const Image& image, const std::vector<float>& map, const CueOptions& o) {
-  return background_cues({image}, {map}, o, Device::cpu())[0];
+namespace {
+
+// The two-label CRF problem of a cue: thresholded map as hard-label unaries.
+CrfProblem cue_problem(const Image& image, const std::vector<float>& map, const CueOptions& o) {
+  const std::size_t pixels = static_cast<std::size_t>(image.width) * image.height;
+  check(map.size() == pixels, "background_cue", "map of ", map.size(), " values for a ", image.width, "x",
+        image.height, " image");
+  return {&image, unary_from_labels(threshold_cue(map, o.threshold), 2, o.gt_prob)};
 }
 
-std::vector<std::vector<std::uint8_t>> background_cues(const std::vector<Image>& images,
-                                                       const std::vector<std::vector<float>>& maps,
-                                                       const CueOptions& o, Device device) {
-  check(images.size() == maps.size(), "background_cues", images.size(), " images but ", maps.size(), " maps");
-  std::vector<CrfProblem> problems(images.size());
-  for (std::size_t i = 0; i < images.size(); ++i) {
-    const std::size_t pixels = static_cast<std::size_t>(images[i].width) * images[i].height;
-    check(maps[i].size() == pixels, "background_cue", "map of ", maps[i].size(), " values for a ", images[i].width,
-          "x", images[i].height, " image");
-    problems[i] = {&images[i], unary_from_labels(threshold_cue(maps[i], o.threshold), 2, o.gt_prob)};
-  }
+std::vector<std::vector<std::uint8_t>> solve_cues(const std::vector<CrfProblem>& problems, const CueOptions& o,
+                                                  Device device) {
   const auto q = dense_crf_batch(problems, 2, o.kernels, o.iterations, device);
   std::vector<std::vector<std::uint8_t>> cues(q.size());
   for (std::size_t i = 0; i < q.size(); ++i) {
@@ -30,6 +27,21 @@ std::vector<std::vector<std::uint8_t>> background_cues(const std::vector<Image>&
     for (std::uint8_t& v : cues[i]) v = v ? 255 : 0;
   }
   return cues;
+}
+
+}  // namespace
+
+std::vector<std::uint8_t> background_cue(const Image& image, const std::vector<float>& map, const CueOptions& o) {
+  return solve_cues({cue_problem(image, map, o)}, o, Device::cpu())[0];
+}
+
+std::vector<std::vector<std::uint8_t>> background_cues(const std::vector<Image>& images,
+                                                       const std::vector<std::vector<float>>& maps,
+                                                       const CueOptions& o, Device device) {
+  check(images.size() == maps.size(), "background_cues", images.size(), " images but ", maps.size(), " maps");
+  std::vector<CrfProblem> problems;
+  for (std::size_t i = 0; i < images.size(); ++i) problems.push_back(cue_problem(images[i], maps[i], o));
+  return solve_cues(problems, o, device);
 }
 
 std::vector<std::uint8_t> foreground_truth(const std::vector<std::uint8_t>& mask) {

@@ -1,12 +1,10 @@
 // wsss::dense_crf_batch: checks, then one DenseCRF per image on CPU threads
 // or the batched lattice on a GPU (src/cuda/dense_crf_ops.cpp).
 
-#include <mutex>
-#include <string>
-
 #include "backend/cuda_ops.hpp"
 #include "c2am/core/error.hpp"
 #include "c2am/wsss/dense_crf.hpp"
+#include "core/parallel.hpp"
 
 namespace c2am::wsss {
 
@@ -28,24 +26,15 @@ std::vector<std::vector<float>> dense_crf_batch(const std::vector<CrfProblem>& p
   if (device.is_cuda()) return cuda::ops::dense_crf_batch(problems, labels, kernels, iterations, device.index);
 
   std::vector<std::vector<float>> out(problems.size());
-  std::mutex mutex;
-  std::string first_error;
   // One image per thread; each CRF then runs on its thread alone.
-#pragma omp parallel for schedule(dynamic)
-  for (std::size_t i = 0; i < problems.size(); ++i) {
-    try {
-      const Image& image = *problems[i].image;
-      DenseCRF crf(image.width, image.height, labels);
-      crf.set_unary(problems[i].unary);
-      crf.add_gaussian(kernels.gaussian_sxy, kernels.gaussian_weight);
-      crf.add_bilateral(kernels.bilateral_sxy, kernels.bilateral_srgb, image, kernels.bilateral_weight);
-      out[i] = crf.inference(iterations);
-    } catch (const std::exception& e) {
-      std::lock_guard<std::mutex> lock(mutex);
-      if (first_error.empty()) first_error = e.what();
-    }
-  }
-  if (!first_error.empty()) throw Error(first_error);
+  detail::parallel_for_each(0, problems.size(), [&](std::size_t i) {
+    const Image& image = *problems[i].image;
+    DenseCRF crf(image.width, image.height, labels);
+    crf.set_unary(problems[i].unary);
+    crf.add_gaussian(kernels.gaussian_sxy, kernels.gaussian_weight);
+    crf.add_bilateral(kernels.bilateral_sxy, kernels.bilateral_srgb, image, kernels.bilateral_weight);
+    out[i] = crf.inference(iterations);
+  });
   return out;
 }
 

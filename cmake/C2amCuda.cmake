@@ -1,9 +1,9 @@
 # Decides whether the CUDA backend is built (C2AM_WITH_CUDA) and finds cuDNN.
 #
-# cuDNN is looked for in the CUDA toolkit, in CUDNN_ROOT (variable or
-# environment) and in Python's nvidia-cudnn package layout (include/ and lib/
-# with only the versioned libcudnn.so.9), as found on GPU machines where
-# cuDNN comes from pip.
+# cuDNN: CUDNN_ROOT (variable or environment) alone when given, which may be
+# Python's nvidia-cudnn wheel (include/, lib/ with only libcudnn.so.9), as on
+# GPU machines where cuDNN comes from pip; else the toolkit's and the
+# system's folders (cmake/C2amFindCudnn.cmake).
 
 set(C2AM_WITH_CUDA OFF)
 if(C2AM_CUDA STREQUAL "OFF")
@@ -14,10 +14,8 @@ include(CheckLanguage)
 check_language(CUDA)
 find_package(CUDAToolkit QUIET)
 
-set(_c2am_cudnn_hints ${CUDNN_ROOT} $ENV{CUDNN_ROOT} ${CUDAToolkit_LIBRARY_ROOT} /usr/local/cuda /usr)
-find_path(CUDNN_INCLUDE_DIR cudnn.h HINTS ${_c2am_cudnn_hints} ${CUDAToolkit_INCLUDE_DIRS} PATH_SUFFIXES include)
-find_library(CUDNN_LIBRARY NAMES cudnn libcudnn.so.9 HINTS ${_c2am_cudnn_hints}
-             PATH_SUFFIXES lib lib64 lib/x86_64-linux-gnu)
+include(${CMAKE_CURRENT_LIST_DIR}/C2amFindCudnn.cmake)
+c2am_find_cudnn(${CUDAToolkit_LIBRARY_ROOT} ${CUDAToolkit_INCLUDE_DIRS} /usr/local/cuda /usr)
 
 set(_c2am_missing "")
 if(NOT CMAKE_CUDA_COMPILER)
@@ -46,8 +44,19 @@ enable_language(CUDA)
 set(CMAKE_CUDA_STANDARD 17)  # kernels need C++17 only; CMake 3.25 cannot ask nvcc for C++20
 set(CMAKE_CUDA_STANDARD_REQUIRED ON)
 
+# -lineinfo lets compute-sanitizer and ncu name source lines (scripts/gpu-check
+# turns it on); it does not change the generated code.
+option(C2AM_CUDA_LINEINFO "Compile CUDA code with -lineinfo" OFF)
+if(C2AM_CUDA_LINEINFO)
+  add_compile_options($<$<COMPILE_LANGUAGE:CUDA>:-lineinfo>)
+endif()
+
+# The chosen cuDNN's headers as a plain -I (not -isystem, IMPORTED_NO_SYSTEM):
+# they are searched before the toolkit's include folder, which may hold
+# another cuDNN's headers.
 add_library(c2am_cudnn UNKNOWN IMPORTED)
 set_target_properties(c2am_cudnn PROPERTIES IMPORTED_LOCATION "${CUDNN_LIBRARY}"
-                                            INTERFACE_INCLUDE_DIRECTORIES "${CUDNN_INCLUDE_DIR}")
+                                            INTERFACE_INCLUDE_DIRECTORIES "${CUDNN_INCLUDE_DIR}"
+                                            IMPORTED_NO_SYSTEM TRUE)
 set(C2AM_WITH_CUDA ON)
-message(STATUS "c2am: cuDNN ${CUDNN_LIBRARY}, CUDA architectures ${CMAKE_CUDA_ARCHITECTURES}")
+message(STATUS "c2am: CUDA architectures ${CMAKE_CUDA_ARCHITECTURES}, lineinfo ${C2AM_CUDA_LINEINFO}")

@@ -39,19 +39,21 @@ __device__ T derivative(UnaryCode op, T x, T y, T a) {
   return T(0);
 }
 
-template <typename S, typename D>
-__global__ void strided_copy_kernel(const S* src, StridedLayout layout, D* dst, StridedLayout dst_layout,
-                                    std::int64_t count) {
-  const std::int64_t step = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
-  for (std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < count; i += step)
-    dst[element_offset(dst_layout, i)] = static_cast<D>(src[element_offset(layout, i)]);
+// The kernels take their operands' offsets as functors (strided.cuh): a
+// dense operand is indexed directly, a strided one through its collapsed
+// layout in Index arithmetic (32-bit whenever everything fits).
+template <typename Index, typename S, typename D, typename SrcOffset, typename DstOffset>
+__global__ void strided_copy_kernel(const S* src, SrcOffset src_offset, D* dst, DstOffset dst_offset, Index count) {
+  const Index step = static_cast<Index>(gridDim.x) * blockDim.x;
+  for (Index i = static_cast<Index>(blockIdx.x) * blockDim.x + threadIdx.x; i < count; i += step)
+    dst[dst_offset(i)] = static_cast<D>(src[src_offset(i)]);
 }
 
-template <typename T>
-__global__ void unary_kernel(UnaryCode op, const T* x, StridedLayout layout, T* y, std::int64_t count, T a, T b) {
-  const std::int64_t step = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
-  for (std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < count; i += step)
-    y[i] = apply_unary(op, x[element_offset(layout, i)], a, b);
+template <typename Index, typename T, typename Offset>
+__global__ void unary_kernel(UnaryCode op, const T* x, Offset x_offset, T* y, Index count, T a, T b) {
+  const Index step = static_cast<Index>(gridDim.x) * blockDim.x;
+  for (Index i = static_cast<Index>(blockIdx.x) * blockDim.x + threadIdx.x; i < count; i += step)
+    y[i] = apply_unary(op, x[x_offset(i)], a, b);
 }
 
 template <typename T>
@@ -66,12 +68,12 @@ __global__ void unary_backward_kernel(UnaryCode op, const T* grad, const T* x, c
   }
 }
 
-template <typename T>
-__global__ void binary_kernel(BinaryCode op, const T* a, StridedLayout la, const T* b, StridedLayout lb, T* out,
-                              std::int64_t count) {
-  const std::int64_t step = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
-  for (std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < count; i += step) {
-    const T u = a[element_offset(la, i)], v = b[element_offset(lb, i)];
+template <typename Index, typename T, typename OffsetA, typename OffsetB>
+__global__ void binary_kernel(BinaryCode op, const T* a, OffsetA a_offset, const T* b, OffsetB b_offset, T* out,
+                              Index count) {
+  const Index step = static_cast<Index>(gridDim.x) * blockDim.x;
+  for (Index i = static_cast<Index>(blockIdx.x) * blockDim.x + threadIdx.x; i < count; i += step) {
+    const T u = a[a_offset(i)], v = b[b_offset(i)];
     switch (op) {
       case BinaryCode::Add: out[i] = u + v; break;
       case BinaryCode::Sub: out[i] = u - v; break;
@@ -81,20 +83,73 @@ __global__ void binary_kernel(BinaryCode op, const T* a, StridedLayout la, const
   }
 }
 
+// Calls launch(Index{}, offsets...) with the cheapest indexing the collapsed
+// layouts allow: dense operands indexed directly, else strided in 32-bit or
+// 64-bit arithmetic. `layouts` are simplified in place.
+template <int N, typename Launch>
+void dispatch_indexing(StridedLayout (&layouts)[N], std::int64_t count, Launch&& launch) {
+  collapse_dimensions(layouts, N);
+  switch (choose_indexing(layouts, N, count)) {
+    case Indexing::Dense:
+      if constexpr (N == 1) launch(std::int32_t{}, DenseOffset{});
+      else launch(std::int32_t{}, DenseOffset{}, DenseOffset{});
+      break;
+    case Indexing::Strided32:
+      if constexpr (N == 1) launch(std::int32_t{}, StridedOffset<std::int32_t>{narrow_layout(layouts[0])});
+      else launch(std::int32_t{}, StridedOffset<std::int32_t>{narrow_layout(layouts[0])},
+                  StridedOffset<std::int32_t>{narrow_layout(layouts[1])});
+      break;
+    case Indexing::Strided64:
+      if constexpr (N == 1) launch(std::int64_t{}, StridedOffset<std::int64_t>{layouts[0]});
+      else launch(std::int64_t{}, StridedOffset<std::int64_t>{layouts[0]}, StridedOffset<std::int64_t>{layouts[1]});
+      break;
+  }
+}
+
 template <typename S>
 cudaError_t copy_from(const void* src, const StridedLayout& layout, void* dst, DType dst_dtype,
                       const StridedLayout& dl, std::int64_t count, cudaStream_t stream) {
   const auto* s = static_cast<const S*>(src);
   const unsigned blocks = grid_for(count);
+  StridedLayout layouts[2] = {layout, dl};
+  const auto copy_to = [&](auto* d) {
+    dispatch_indexing(layouts, count, [&](auto index, auto src_offset, auto dst_offset) {
+      using Index = decltype(index);
+      strided_copy_kernel<<<blocks, 256, 0, stream>>>(s, src_offset, d, dst_offset, static_cast<Index>(count));
+    });
+  };
   switch (dst_dtype) {
-    case DType::Float32: strided_copy_kernel<<<blocks, 256, 0, stream>>>(s, layout, static_cast<float*>(dst), dl, count); break;
-    case DType::Float64: strided_copy_kernel<<<blocks, 256, 0, stream>>>(s, layout, static_cast<double*>(dst), dl, count); break;
-    case DType::Int32: strided_copy_kernel<<<blocks, 256, 0, stream>>>(s, layout, static_cast<std::int32_t*>(dst), dl, count); break;
-    case DType::Int64: strided_copy_kernel<<<blocks, 256, 0, stream>>>(s, layout, static_cast<std::int64_t*>(dst), dl, count); break;
-    case DType::UInt8: strided_copy_kernel<<<blocks, 256, 0, stream>>>(s, layout, static_cast<std::uint8_t*>(dst), dl, count); break;
+    case DType::Float32: copy_to(static_cast<float*>(dst)); break;
+    case DType::Float64: copy_to(static_cast<double*>(dst)); break;
+    case DType::Int32: copy_to(static_cast<std::int32_t*>(dst)); break;
+    case DType::Int64: copy_to(static_cast<std::int64_t*>(dst)); break;
+    case DType::UInt8: copy_to(static_cast<std::uint8_t*>(dst)); break;
     default: return cudaErrorInvalidValue;
   }
   return cudaGetLastError();
+}
+
+template <typename T>
+void unary_typed(UnaryCode op, const void* x, const StridedLayout& layout, void* y, std::int64_t count, double a,
+                 double b, cudaStream_t stream) {
+  StridedLayout layouts[1] = {layout};
+  dispatch_indexing(layouts, count, [&](auto index, auto x_offset) {
+    using Index = decltype(index);
+    unary_kernel<<<grid_for(count), 256, 0, stream>>>(op, static_cast<const T*>(x), x_offset, static_cast<T*>(y),
+                                                      static_cast<Index>(count), static_cast<T>(a), static_cast<T>(b));
+  });
+}
+
+template <typename T>
+void binary_typed(BinaryCode op, const void* a, const StridedLayout& la, const void* b, const StridedLayout& lb,
+                  void* out, std::int64_t count, cudaStream_t stream) {
+  StridedLayout layouts[2] = {la, lb};
+  dispatch_indexing(layouts, count, [&](auto index, auto a_offset, auto b_offset) {
+    using Index = decltype(index);
+    binary_kernel<<<grid_for(count), 256, 0, stream>>>(op, static_cast<const T*>(a), a_offset,
+                                                       static_cast<const T*>(b), b_offset, static_cast<T*>(out),
+                                                       static_cast<Index>(count));
+  });
 }
 
 }  // namespace
@@ -115,12 +170,10 @@ cudaError_t launch_strided_copy(const void* src, DType src_dtype, const StridedL
 cudaError_t launch_unary(UnaryCode op, DType dtype, const void* x, const StridedLayout& layout, void* y,
                          std::int64_t count, double a, double b, cudaStream_t stream) {
   if (count == 0) return cudaSuccess;
-  const unsigned blocks = grid_for(count);
   if (dtype == DType::Float32) {
-    unary_kernel<<<blocks, 256, 0, stream>>>(op, static_cast<const float*>(x), layout, static_cast<float*>(y), count,
-                                             static_cast<float>(a), static_cast<float>(b));
+    unary_typed<float>(op, x, layout, y, count, a, b, stream);
   } else if (dtype == DType::Float64) {
-    unary_kernel<<<blocks, 256, 0, stream>>>(op, static_cast<const double*>(x), layout, static_cast<double*>(y), count, a, b);
+    unary_typed<double>(op, x, layout, y, count, a, b, stream);
   } else {
     return cudaErrorInvalidValue;
   }
@@ -148,13 +201,10 @@ cudaError_t launch_unary_backward(UnaryCode op, DType dtype, const void* grad, c
 cudaError_t launch_binary(BinaryCode op, DType dtype, const void* a, const StridedLayout& la, const void* b,
                           const StridedLayout& lb, void* out, std::int64_t count, cudaStream_t stream) {
   if (count == 0) return cudaSuccess;
-  const unsigned blocks = grid_for(count);
   if (dtype == DType::Float32) {
-    binary_kernel<<<blocks, 256, 0, stream>>>(op, static_cast<const float*>(a), la, static_cast<const float*>(b), lb,
-                                              static_cast<float*>(out), count);
+    binary_typed<float>(op, a, la, b, lb, out, count, stream);
   } else if (dtype == DType::Float64) {
-    binary_kernel<<<blocks, 256, 0, stream>>>(op, static_cast<const double*>(a), la, static_cast<const double*>(b), lb,
-                                              static_cast<double*>(out), count);
+    binary_typed<double>(op, a, la, b, lb, out, count, stream);
   } else {
     return cudaErrorInvalidValue;
   }

@@ -17,10 +17,12 @@ namespace c2am::cuda::ops {
 
 namespace {
 
-void check_cublas(cublasStatus_t status, const char* call, const std::string& context) {
-  if (status == CUBLAS_STATUS_SUCCESS) return;
+// The context is built only on failure (see cuda/check.hpp).
+template <detail::LazyContext Context>
+void check_cublas(cublasStatus_t status, const char* call, Context&& context) {
+  if (status == CUBLAS_STATUS_SUCCESS) [[likely]] return;
   throw Error(std::string("cuda: ") + call + " failed with " + cublasGetStatusName(status) + " (" +
-              cublasGetStatusString(status) + "): " + context);
+              cublasGetStatusString(status) + "): " + detail::context_text(std::forward<Context>(context)));
 }
 
 cublasHandle_t handle(int device) {
@@ -30,8 +32,8 @@ cublasHandle_t handle(int device) {
   auto found = handles.find(device);
   if (found != handles.end()) return found->second;
   cublasHandle_t h = nullptr;
-  check_cublas(cublasCreate(&h), "cublasCreate", "cuda:" + std::to_string(device));
-  check_cublas(cublasSetStream(h, detail::stream(device)), "cublasSetStream", "cuda:" + std::to_string(device));
+  check_cublas(cublasCreate(&h), "cublasCreate", [&] { return "cuda:" + std::to_string(device); });
+  check_cublas(cublasSetStream(h, detail::stream(device)), "cublasSetStream", [&] { return "cuda:" + std::to_string(device); });
   handles[device] = h;
   return h;
 }
@@ -57,13 +59,13 @@ Tensor batched_matmul(const Tensor& a_in, const Tensor& b_in) {
   cublasHandle_t h = handle(a.device().index);
   const bool tf32 = a.dtype() == DType::Float32 && allow_tf32();
   check_cublas(cublasSetMathMode(h, tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH), "cublasSetMathMode",
-               a.describe());
+               [&] { return a.describe(); });
   const cublasOperation_t op_a = la.transposed ? CUBLAS_OP_T : CUBLAS_OP_N;
   const cublasOperation_t op_b = lb.transposed ? CUBLAS_OP_T : CUBLAS_OP_N;
   const int in = narrow_int(n, "size", b), im = narrow_int(m, "size", a), ik = narrow_int(k, "size", a);
   const int ib = narrow_int(batch, "batch", a);
   const int lda = narrow_int(la.ld, "leading dimension", a), ldb = narrow_int(lb.ld, "leading dimension", b);
-  const std::string context = a.describe() + " x " + b.describe();
+  const auto context = [&] { return a.describe() + " x " + b.describe(); };
   if (a.dtype() == DType::Float32) {
     const float one = 1.0f, zero = 0.0f;
     check_cublas(cublasSgemmStridedBatched(h, op_b, op_a, in, im, ik, &one, b.data<float>(), ldb, b.strides()[0],

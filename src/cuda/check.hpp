@@ -1,19 +1,43 @@
 #pragma once
 // Turns CUDA runtime statuses into c2am::Error naming the call and the status.
+//
+// The context that goes into a message is built only when a call failed: a
+// launch or allocation that succeeds costs one comparison, no string. So a
+// context is a string literal or a callable returning std::string
+// ([&] { return t.describe(); }); a std::string argument would be built on
+// every call and is refused at compile time.
 
 #include <cuda_runtime_api.h>
 
+#include <concepts>
 #include <string>
+#include <type_traits>
 
 #include "c2am/core/error.hpp"
 
 namespace c2am::cuda::detail {
 
-inline void check_cuda(cudaError_t status, const char* call, const std::string& context = {}) {
-  if (status == cudaSuccess) return;
-  cudaGetLastError();  // clear the sticky-free error so later calls are not blamed
-  throw Error(std::string("cuda: ") + call + " failed with " + cudaGetErrorName(status) + " (" +
-              cudaGetErrorString(status) + ")" + (context.empty() ? "" : ": " + context));
+// A message context: a literal, or a callable evaluated on failure only.
+template <typename Context>
+concept LazyContext = std::is_convertible_v<Context, const char*> || std::is_invocable_r_v<std::string, Context>;
+
+template <LazyContext Context>
+std::string context_text(Context&& context) {
+  if constexpr (std::is_convertible_v<Context, const char*>) {
+    return std::string(static_cast<const char*>(context));
+  } else {
+    return std::forward<Context>(context)();
+  }
+}
+
+// Throws "cuda: <call> failed with <name> (<description>)[: <context>]" and
+// clears the (non-sticky) error so that later calls are not blamed.
+[[noreturn]] void throw_cuda_error(cudaError_t status, const char* call, const std::string& context);
+
+template <LazyContext Context = const char*>
+inline void check_cuda(cudaError_t status, const char* call, Context&& context = "") {
+  if (status == cudaSuccess) [[likely]] return;
+  throw_cuda_error(status, call, context_text(std::forward<Context>(context)));
 }
 
 // Throws, naming `op`, unless CUDA is usable and `device` exists; the
@@ -25,7 +49,9 @@ class DeviceGuard {
  public:
   explicit DeviceGuard(int device) {
     check_cuda(cudaGetDevice(&previous_), "cudaGetDevice");
-    if (previous_ != device) check_cuda(cudaSetDevice(device), "cudaSetDevice", "device " + std::to_string(device));
+    if (previous_ != device) {
+      check_cuda(cudaSetDevice(device), "cudaSetDevice", [device] { return "device " + std::to_string(device); });
+    }
   }
   ~DeviceGuard() {
     int current = previous_;

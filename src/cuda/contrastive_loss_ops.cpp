@@ -1,8 +1,6 @@
 // Host side of the fused contrastive loss kernels (kernels/contrastive_loss.cu):
 // argument layout, output allocation, launches on the device's stream.
 
-#include <array>
-#include <mutex>
 #include <sstream>
 #include <string>
 
@@ -19,20 +17,15 @@ void require_float32(const Tensor& t, const char* op) {
   check(t.dtype() == DType::Float32 && t.device().is_cuda(), op, "expects float32 on a GPU, got ", t.describe());
 }
 
-// The forward kernel's completion counter: one per device, allocated once,
-// zero between launches (the last block of each launch resets it). All
-// launches on a device share its one stream, so they never overlap.
-unsigned* forward_ticket(int device) {
-  static std::mutex mutex;
-  static std::array<unsigned*, 64> tickets{};
-  check(device >= 0 && device < static_cast<int>(tickets.size()), "contrastive_loss", "device index ", device,
-        " out of range");
-  std::lock_guard<std::mutex> lock(mutex);
-  unsigned*& ticket = tickets[static_cast<std::size_t>(device)];
-  if (!ticket) {
-    detail::check_cuda(cudaMalloc(reinterpret_cast<void**>(&ticket), sizeof(unsigned)), "cudaMalloc", "contrastive loss ticket");
-    detail::check_cuda(cudaMemset(ticket, 0, sizeof(unsigned)), "cudaMemset", "contrastive loss ticket");
-  }
+// The forward kernel's completion counter, zero at launch: a fresh word from
+// the pool, zeroed on the library stream that the kernel runs on (so the
+// zeroing is ordered before it), per launch, so that a launch that failed
+// part way cannot leave a count behind for later ones.
+Tensor zeroed_ticket(const Tensor& like) {
+  Tensor ticket = empty({1}, TensorOptions(DType::Int32, like.device()));
+  const int device = like.device().index;
+  detail::check_cuda(cudaMemsetAsync(ticket.raw_data(), 0, sizeof(std::int32_t), detail::stream(device)),
+                     "cudaMemsetAsync", "contrastive loss ticket");
   return ticket;
 }
 
@@ -53,7 +46,7 @@ Tensor pack_embeddings(const Tensor& bg_in, const Tensor& fg_in, Tensor* norms) 
   if (norms) *norms = empty({2 * n}, bg.options());
   detail::check_cuda(detail::launch_contrastive_pack(bg.data<float>(), fg.data<float>(), n, c, packed.data<float>(),
                                                      norms ? norms->data<float>() : nullptr, detail::stream(bg.device().index)),
-                     "contrastive loss pack kernel", bg.describe());
+                     "contrastive loss pack kernel", [&] { return bg.describe(); });
   return packed;
 }
 
@@ -67,11 +60,13 @@ cpu::ContrastiveForward contrastive_forward(const Tensor& gram_in, const Tensor&
   out.coefficients = empty({rows, rows}, gram.options());
   out.terms = empty({3}, gram.options());
   const Tensor row_sums = empty({2 * rows}, TensorOptions(DType::Float64, gram.device()));
+  const Tensor ticket = zeroed_ticket(gram);
   detail::check_cuda(
       detail::launch_contrastive_forward(gram.data<float>(), norms.data<float>(), n, alpha,
                                          out.coefficients.data<float>(), row_sums.data<double>(),
-                                         out.terms.data<float>(), forward_ticket(device), detail::stream(device)),
-      "contrastive loss forward kernel", shared_memory_context(gram, n));
+                                         out.terms.data<float>(), static_cast<unsigned*>(ticket.raw_data()),
+                                         detail::stream(device)),
+      "contrastive loss forward kernel", [&] { return shared_memory_context(gram, n); });
   return out;
 }
 
@@ -86,7 +81,7 @@ Tensor contrastive_backward_coefficients(const Tensor& coefficients_in, const Te
   detail::check_cuda(detail::launch_contrastive_backward(coefficients.data<float>(), gram.data<float>(),
                                                          norms.data<float>(), grad_terms.data<float>(), rows / 2,
                                                          p.data<float>(), detail::stream(gram.device().index)),
-                     "contrastive loss backward kernel", gram.describe());
+                     "contrastive loss backward kernel", [&] { return gram.describe(); });
   return p;
 }
 

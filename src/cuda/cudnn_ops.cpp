@@ -17,9 +17,12 @@ namespace c2am::cuda::ops {
 
 namespace {
 
-void check_cudnn(cudnnStatus_t status, const char* call, const std::string& context) {
-  if (status == CUDNN_STATUS_SUCCESS) return;
-  throw Error(std::string("cuda: ") + call + " failed with " + cudnnGetErrorString(status) + ": " + context);
+// The context is built only on failure (see cuda/check.hpp).
+template <detail::LazyContext Context>
+void check_cudnn(cudnnStatus_t status, const char* call, Context&& context) {
+  if (status == CUDNN_STATUS_SUCCESS) [[likely]] return;
+  throw Error(std::string("cuda: ") + call + " failed with " + cudnnGetErrorString(status) + ": " +
+              detail::context_text(std::forward<Context>(context)));
 }
 
 cudnnHandle_t handle(int device) {
@@ -29,8 +32,8 @@ cudnnHandle_t handle(int device) {
   auto found = handles.find(device);
   if (found != handles.end()) return found->second;
   cudnnHandle_t h = nullptr;
-  check_cudnn(cudnnCreate(&h), "cudnnCreate", "cuda:" + std::to_string(device));
-  check_cudnn(cudnnSetStream(h, detail::stream(device)), "cudnnSetStream", "cuda:" + std::to_string(device));
+  check_cudnn(cudnnCreate(&h), "cudnnCreate", [&] { return "cuda:" + std::to_string(device); });
+  check_cudnn(cudnnSetStream(h, detail::stream(device)), "cudnnSetStream", [&] { return "cuda:" + std::to_string(device); });
   handles[device] = h;
   return h;
 }
@@ -45,11 +48,11 @@ cudnnDataType_t data_type(const Tensor& t) {
 struct TensorDesc {
   cudnnTensorDescriptor_t d = nullptr;
   TensorDesc(const Tensor& t, const Shape& shape4) {
-    check_cudnn(cudnnCreateTensorDescriptor(&d), "cudnnCreateTensorDescriptor", t.describe());
+    check_cudnn(cudnnCreateTensorDescriptor(&d), "cudnnCreateTensorDescriptor", [&] { return t.describe(); });
     const Strides s = contiguous_strides(shape4);
     check_cudnn(cudnnSetTensor4dDescriptorEx(d, data_type(t), int(shape4[0]), int(shape4[1]), int(shape4[2]),
                                              int(shape4[3]), int(s[0]), int(s[1]), int(s[2]), int(s[3])),
-                "cudnnSetTensor4dDescriptorEx", t.describe());
+                "cudnnSetTensor4dDescriptorEx", [&] { return t.describe(); });
   }
   explicit TensorDesc(const Tensor& t) : TensorDesc(t, t.shape()) {}
   ~TensorDesc() { cudnnDestroyTensorDescriptor(d); }
@@ -60,10 +63,10 @@ struct TensorDesc {
 struct FilterDesc {
   cudnnFilterDescriptor_t d = nullptr;
   explicit FilterDesc(const Tensor& w) {
-    check_cudnn(cudnnCreateFilterDescriptor(&d), "cudnnCreateFilterDescriptor", w.describe());
+    check_cudnn(cudnnCreateFilterDescriptor(&d), "cudnnCreateFilterDescriptor", [&] { return w.describe(); });
     check_cudnn(cudnnSetFilter4dDescriptor(d, data_type(w), CUDNN_TENSOR_NCHW, int(w.size(0)), int(w.size(1)),
                                            int(w.size(2)), int(w.size(3))),
-                "cudnnSetFilter4dDescriptor", w.describe());
+                "cudnnSetFilter4dDescriptor", [&] { return w.describe(); });
   }
   ~FilterDesc() { cudnnDestroyFilterDescriptor(d); }
   FilterDesc(const FilterDesc&) = delete;
@@ -73,15 +76,15 @@ struct FilterDesc {
 struct ConvDesc {
   cudnnConvolutionDescriptor_t d = nullptr;
   ConvDesc(const Conv2dParams& p, const Tensor& x) {
-    check_cudnn(cudnnCreateConvolutionDescriptor(&d), "cudnnCreateConvolutionDescriptor", x.describe());
+    check_cudnn(cudnnCreateConvolutionDescriptor(&d), "cudnnCreateConvolutionDescriptor", [&] { return x.describe(); });
     check_cudnn(cudnnSetConvolution2dDescriptor(d, int(p.pad_h), int(p.pad_w), int(p.stride_h), int(p.stride_w),
                                                 int(p.dilation_h), int(p.dilation_w), CUDNN_CROSS_CORRELATION,
                                                 data_type(x)),
-                "cudnnSetConvolution2dDescriptor", x.describe());
+                "cudnnSetConvolution2dDescriptor", [&] { return x.describe(); });
     // TF32 only when allowed; FMA math keeps float32 strict.
     const bool tf32 = x.dtype() == DType::Float32 && allow_tf32();
     check_cudnn(cudnnSetConvolutionMathType(d, tf32 ? CUDNN_DEFAULT_MATH : CUDNN_FMA_MATH),
-                "cudnnSetConvolutionMathType", x.describe());
+                "cudnnSetConvolutionMathType", [&] { return x.describe(); });
   }
   ~ConvDesc() { cudnnDestroyConvolutionDescriptor(d); }
   ConvDesc(const ConvDesc&) = delete;
@@ -146,16 +149,16 @@ Tensor conv2d_forward(const Tensor& x_in, const Tensor& w_in, const Conv2dParams
   const auto algo = static_cast<cudnnConvolutionFwdAlgo_t>(choose<cudnnConvolutionFwdAlgoPerf_t>(
       key_of(0, x, w, p), false, [&](cudnnConvolutionFwdAlgoPerf_t* r, int n, int* count) {
         check_cudnn(cudnnGetConvolutionForwardAlgorithm_v7(h, xd.d, wd.d, cd.d, yd.d, n, count, r),
-                    "cudnnGetConvolutionForwardAlgorithm_v7", x.describe());
+                    "cudnnGetConvolutionForwardAlgorithm_v7", [&] { return x.describe(); });
       }));
   std::size_t bytes = 0;
   check_cudnn(cudnnGetConvolutionForwardWorkspaceSize(h, xd.d, wd.d, cd.d, yd.d, algo, &bytes),
-              "cudnnGetConvolutionForwardWorkspaceSize", x.describe());
+              "cudnnGetConvolutionForwardWorkspaceSize", [&] { return x.describe(); });
   Tensor ws = workspace(bytes, x);
   const Scale one(1.0), zero(0.0);
   check_cudnn(cudnnConvolutionForward(h, one.of(x), xd.d, x.raw_data(), wd.d, w.raw_data(), cd.d, algo, ws.raw_data(),
                                       bytes, zero.of(x), yd.d, y.raw_data()),
-              "cudnnConvolutionForward", x.describe() + " * " + w.describe());
+              "cudnnConvolutionForward", [&] { return x.describe() + " * " + w.describe(); });
   return y;
 }
 
@@ -170,16 +173,16 @@ Tensor conv2d_backward_input(const Tensor& grad_in, const Tensor& w_in, const Co
   const auto algo = static_cast<cudnnConvolutionBwdDataAlgo_t>(choose<cudnnConvolutionBwdDataAlgoPerf_t>(
       key_of(1, gx, w, p), true, [&](cudnnConvolutionBwdDataAlgoPerf_t* r, int n, int* count) {
         check_cudnn(cudnnGetConvolutionBackwardDataAlgorithm_v7(h, wd.d, gd.d, cd.d, xd.d, n, count, r),
-                    "cudnnGetConvolutionBackwardDataAlgorithm_v7", grad.describe());
+                    "cudnnGetConvolutionBackwardDataAlgorithm_v7", [&] { return grad.describe(); });
       }));
   std::size_t bytes = 0;
   check_cudnn(cudnnGetConvolutionBackwardDataWorkspaceSize(h, wd.d, gd.d, cd.d, xd.d, algo, &bytes),
-              "cudnnGetConvolutionBackwardDataWorkspaceSize", grad.describe());
+              "cudnnGetConvolutionBackwardDataWorkspaceSize", [&] { return grad.describe(); });
   Tensor ws = workspace(bytes, grad);
   const Scale one(1.0), zero(0.0);
   check_cudnn(cudnnConvolutionBackwardData(h, one.of(grad), wd.d, w.raw_data(), gd.d, grad.raw_data(), cd.d, algo,
                                            ws.raw_data(), bytes, zero.of(grad), xd.d, gx.raw_data()),
-              "cudnnConvolutionBackwardData", grad.describe());
+              "cudnnConvolutionBackwardData", [&] { return grad.describe(); });
   return gx;
 }
 
@@ -194,16 +197,16 @@ Tensor conv2d_backward_weight(const Tensor& grad_in, const Tensor& x_in, const C
   const auto algo = static_cast<cudnnConvolutionBwdFilterAlgo_t>(choose<cudnnConvolutionBwdFilterAlgoPerf_t>(
       key_of(2, x, gw, p), true, [&](cudnnConvolutionBwdFilterAlgoPerf_t* r, int n, int* count) {
         check_cudnn(cudnnGetConvolutionBackwardFilterAlgorithm_v7(h, xd.d, gd.d, cd.d, wd.d, n, count, r),
-                    "cudnnGetConvolutionBackwardFilterAlgorithm_v7", grad.describe());
+                    "cudnnGetConvolutionBackwardFilterAlgorithm_v7", [&] { return grad.describe(); });
       }));
   std::size_t bytes = 0;
   check_cudnn(cudnnGetConvolutionBackwardFilterWorkspaceSize(h, xd.d, gd.d, cd.d, wd.d, algo, &bytes),
-              "cudnnGetConvolutionBackwardFilterWorkspaceSize", grad.describe());
+              "cudnnGetConvolutionBackwardFilterWorkspaceSize", [&] { return grad.describe(); });
   Tensor ws = workspace(bytes, grad);
   const Scale one(1.0), zero(0.0);
   check_cudnn(cudnnConvolutionBackwardFilter(h, one.of(grad), xd.d, x.raw_data(), gd.d, grad.raw_data(), cd.d, algo,
                                              ws.raw_data(), bytes, zero.of(grad), wd.d, gw.raw_data()),
-              "cudnnConvolutionBackwardFilter", grad.describe());
+              "cudnnConvolutionBackwardFilter", [&] { return grad.describe(); });
   return gw;
 }
 
@@ -230,14 +233,14 @@ BatchNormOutputs batch_norm2d_forward(const Tensor& x_in, const Tensor& weight, 
                     running_mean.defined() ? running_mean.raw_data() : nullptr,
                     running_var.defined() ? running_var.raw_data() : nullptr, p.eps, out.mean.raw_data(),
                     out.invstd.raw_data()),
-                "cudnnBatchNormalizationForwardTraining", x.describe());
+                "cudnnBatchNormalizationForwardTraining", [&] { return x.describe(); });
     if (running_mean.defined()) running_mean.storage()->bump_version(), running_var.storage()->bump_version();
   } else {
     check_cudnn(cudnnBatchNormalizationForwardInference(h, CUDNN_BATCHNORM_SPATIAL, one.of(x), zero.of(x), xd.d,
                                                         x.raw_data(), xd.d, out.output.raw_data(), pd.d,
                                                         scale.raw_data(), shift.raw_data(), running_mean.raw_data(),
                                                         running_var.raw_data(), p.eps),
-                "cudnnBatchNormalizationForwardInference", x.describe());
+                "cudnnBatchNormalizationForwardInference", [&] { return x.describe(); });
   }
   return out;
 }
@@ -259,7 +262,7 @@ BatchNormGradients batch_norm2d_backward_training(const Tensor& grad_in, const T
                                               xd.d, x.raw_data(), xd.d, grad.raw_data(), xd.d, g.input.raw_data(), pd.d,
                                               scale.raw_data(), g.weight.raw_data(), g.bias.raw_data(), eps,
                                               mean.raw_data(), invstd.raw_data()),
-              "cudnnBatchNormalizationBackward", x.describe());
+              "cudnnBatchNormalizationBackward", [&] { return x.describe(); });
   return g;
 }
 
@@ -267,12 +270,12 @@ namespace {
 struct PoolDesc {
   cudnnPoolingDescriptor_t d = nullptr;
   PoolDesc(bool is_max, const Pool2dParams& p, const Tensor& x) {
-    check_cudnn(cudnnCreatePoolingDescriptor(&d), "cudnnCreatePoolingDescriptor", x.describe());
+    check_cudnn(cudnnCreatePoolingDescriptor(&d), "cudnnCreatePoolingDescriptor", [&] { return x.describe(); });
     check_cudnn(cudnnSetPooling2dDescriptor(
                     d, is_max ? CUDNN_POOLING_MAX_DETERMINISTIC : CUDNN_POOLING_AVERAGE_COUNT_INCLUDE_PADDING,
                     CUDNN_NOT_PROPAGATE_NAN, int(p.kernel_h), int(p.kernel_w), int(p.pad_h), int(p.pad_w),
                     int(p.stride_h), int(p.stride_w)),
-                "cudnnSetPooling2dDescriptor", x.describe());
+                "cudnnSetPooling2dDescriptor", [&] { return x.describe(); });
   }
   ~PoolDesc() { cudnnDestroyPoolingDescriptor(d); }
   PoolDesc(const PoolDesc&) = delete;
@@ -289,7 +292,7 @@ Tensor pool2d_forward(bool is_max, const Tensor& x_in, const Pool2dParams& p, co
   const Scale one(1.0), zero(0.0);
   check_cudnn(cudnnPoolingForward(handle(x.device().index), pd.d, one.of(x), xd.d, x.raw_data(), zero.of(x), yd.d,
                                   y.raw_data()),
-              "cudnnPoolingForward", x.describe());
+              "cudnnPoolingForward", [&] { return x.describe(); });
   return y;
 }
 
@@ -303,7 +306,7 @@ Tensor pool2d_backward(bool is_max, const Tensor& grad_in, const Tensor& x_in, c
   const Scale one(1.0), zero(0.0);
   check_cudnn(cudnnPoolingBackward(handle(x.device().index), pd.d, one.of(x), yd.d, y.raw_data(), yd.d,
                                    grad.raw_data(), xd.d, x.raw_data(), zero.of(x), xd.d, gx.raw_data()),
-              "cudnnPoolingBackward", x.describe());
+              "cudnnPoolingBackward", [&] { return x.describe(); });
   return gx;
 }
 

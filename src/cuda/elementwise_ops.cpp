@@ -41,7 +41,7 @@ StridedLayout broadcast_layout(const Tensor& t, const Shape& shape, const char* 
 }
 
 void launched(cudaError_t status, const char* what, const Tensor& t) {
-  detail::check_cuda(status, what, t.describe());
+  detail::check_cuda(status, what, [&] { return t.describe(); });
 }
 
 cudaStream_t stream_of(const Tensor& t) { return detail::stream(t.device().index); }

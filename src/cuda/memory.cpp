@@ -20,7 +20,8 @@ void* allocate(std::size_t bytes, int device) {
                 std::to_string(device) + " (" + std::to_string(free_bytes) + " bytes free of " +
                 std::to_string(total_bytes) + ")");
   }
-  check_cuda(status, "cudaMallocAsync", std::to_string(bytes) + " bytes on cuda:" + std::to_string(device));
+  check_cuda(status, "cudaMallocAsync",
+             [&] { return std::to_string(bytes) + " bytes on cuda:" + std::to_string(device); });
   if (poison_allocations()) {
     check_cuda(cudaMemsetAsync(pointer, 0xFF, bytes, stream(device)), "cudaMemsetAsync", "poisoning a new allocation");
   }
@@ -43,24 +44,31 @@ void copy_bytes(void* dst, Device dst_device, const void* src, Device src_device
   require_device(device, "cuda copy");
   DeviceGuard guard(device);
   cudaStream_t s = stream(device);
-  // The source stream must have finished producing the data when it lives
-  // on another GPU; copies between different GPUs go through the peer path.
+  const auto describe = [&] {
+    return std::to_string(bytes) + " bytes from " + src_device.str() + " to " + dst_device.str();
+  };
   if (src_device.is_cuda() && dst_device.is_cuda() && src_device.index != dst_device.index) {
-    check_cuda(cudaStreamSynchronize(stream(src_device.index)), "cudaStreamSynchronize");
-    check_cuda(cudaMemcpyPeerAsync(dst, dst_device.index, src, src_device.index, bytes, s), "cudaMemcpyPeerAsync");
-  } else {
-    check_cuda(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDefault, s), "cudaMemcpyAsync",
-               std::to_string(bytes) + " bytes from " + src_device.str() + " to " + dst_device.str());
+    // Another GPU's data is produced on that GPU's stream: wait for it, copy
+    // through the peer path, and wait again, since the source may be freed
+    // on its own stream as soon as we return.
+    check_cuda(cudaStreamSynchronize(stream(src_device.index)), "cudaStreamSynchronize", describe);
+    check_cuda(cudaMemcpyPeerAsync(dst, dst_device.index, src, src_device.index, bytes, s), "cudaMemcpyPeerAsync",
+               describe);
+    check_cuda(cudaStreamSynchronize(s), "cudaStreamSynchronize", describe);
+    return;
   }
-  // Host memory on either side may be reused as soon as we return.
-  check_cuda(cudaStreamSynchronize(s), "cudaStreamSynchronize");
+  check_cuda(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDefault, s), "cudaMemcpyAsync", describe);
+  // Host memory on either side may be reused (or read) as soon as we return.
+  // A copy within one GPU is ordered with everything else on the stream and
+  // needs no wait.
+  if (!src_device.is_cuda() || !dst_device.is_cuda()) check_cuda(cudaStreamSynchronize(s), "cudaStreamSynchronize", describe);
 }
 
 void fill(void* dst, DType dtype, std::int64_t count, double value, int device) {
   if (count == 0) return;
   DeviceGuard guard(device);
   check_cuda(launch_fill(dst, dtype, count, value, stream(device)), "fill kernel",
-             std::to_string(count) + " elements of " + dtype_name(dtype));
+             [&] { return std::to_string(count) + " elements of " + dtype_name(dtype); });
 }
 
 }  // namespace c2am::cuda::detail

@@ -3,6 +3,7 @@
 #include "c2am/cuda/runtime.hpp"
 
 #include <array>
+#include <cstdint>
 #include <mutex>
 
 #include "cuda/check.hpp"
@@ -32,6 +33,12 @@ const Availability& availability() {
 }
 
 namespace detail {
+void throw_cuda_error(cudaError_t status, const char* call, const std::string& context) {
+  cudaGetLastError();  // clear the non-sticky error so later calls are not blamed
+  throw Error(std::string("cuda: ") + call + " failed with " + cudaGetErrorName(status) + " (" +
+              cudaGetErrorString(status) + ")" + (context.empty() ? "" : ": " + context));
+}
+
 void require_device(int device, const char* op) {
   check(available(), op, "CUDA is not available: ", availability().reason);
   check(device >= 0 && device < availability().device_count, op, "no GPU cuda:", device, " (found ",
@@ -67,6 +74,22 @@ std::string device_name(int device) {
 
 namespace detail {
 
+cudaMemPool_t default_pool(int device) {
+  cudaMemPool_t pool = nullptr;
+  check_cuda(cudaDeviceGetDefaultMemPool(&pool, device), "cudaDeviceGetDefaultMemPool");
+  return pool;
+}
+
+// The stream-ordered pool's release threshold is 0 by default: every stream
+// or event synchronization would hand all free memory back to the driver and
+// the next cudaMallocAsync would map it again. The library keeps what it has
+// freed (as PyTorch's caching allocator does); cuda::empty_cache returns it.
+void keep_pool_memory(int device) {
+  std::uint64_t keep_all = UINT64_MAX;
+  check_cuda(cudaMemPoolSetAttribute(default_pool(device), cudaMemPoolAttrReleaseThreshold, &keep_all),
+             "cudaMemPoolSetAttribute", "release threshold");
+}
+
 cudaStream_t stream(int device) {
   constexpr int kMaxDevices = 64;
   static std::array<cudaStream_t, kMaxDevices> streams{};
@@ -76,6 +99,7 @@ cudaStream_t stream(int device) {
   std::lock_guard<std::mutex> lock(mutex);
   if (!streams[device]) {
     DeviceGuard guard(device);
+    keep_pool_memory(device);
     check_cuda(cudaStreamCreateWithFlags(&streams[device], cudaStreamNonBlocking), "cudaStreamCreateWithFlags");
   }
   return streams[device];
@@ -83,21 +107,36 @@ cudaStream_t stream(int device) {
 
 }  // namespace detail
 
+namespace {
+std::size_t pool_attribute(int device, cudaMemPoolAttr attribute) {
+  std::uint64_t bytes = 0;
+  detail::check_cuda(cudaMemPoolGetAttribute(detail::default_pool(device), attribute, &bytes), "cudaMemPoolGetAttribute");
+  return static_cast<std::size_t>(bytes);
+}
+}  // namespace
+
 std::size_t peak_memory(int device) {
   require_device(device, "cuda::peak_memory");
-  cudaMemPool_t pool = nullptr;
-  detail::check_cuda(cudaDeviceGetDefaultMemPool(&pool, device), "cudaDeviceGetDefaultMemPool");
-  std::uint64_t bytes = 0;
-  detail::check_cuda(cudaMemPoolGetAttribute(pool, cudaMemPoolAttrUsedMemHigh, &bytes), "cudaMemPoolGetAttribute");
-  return static_cast<std::size_t>(bytes);
+  return pool_attribute(device, cudaMemPoolAttrUsedMemHigh);
 }
 
 void reset_peak_memory(int device) {
   require_device(device, "cuda::reset_peak_memory");
-  cudaMemPool_t pool = nullptr;
-  detail::check_cuda(cudaDeviceGetDefaultMemPool(&pool, device), "cudaDeviceGetDefaultMemPool");
   std::uint64_t zero = 0;
-  detail::check_cuda(cudaMemPoolSetAttribute(pool, cudaMemPoolAttrUsedMemHigh, &zero), "cudaMemPoolSetAttribute");
+  detail::check_cuda(cudaMemPoolSetAttribute(detail::default_pool(device), cudaMemPoolAttrUsedMemHigh, &zero),
+                     "cudaMemPoolSetAttribute");
+}
+
+std::size_t reserved_memory(int device) {
+  require_device(device, "cuda::reserved_memory");
+  return pool_attribute(device, cudaMemPoolAttrReservedMemCurrent);
+}
+
+void empty_cache(int device) {
+  require_device(device, "cuda::empty_cache");
+  // Memory freed by queued work is only free once that work has run.
+  detail::check_cuda(cudaStreamSynchronize(detail::stream(device)), "cudaStreamSynchronize");
+  detail::check_cuda(cudaMemPoolTrimTo(detail::default_pool(device), 0), "cudaMemPoolTrimTo");
 }
 
 }  // namespace c2am::cuda

@@ -27,6 +27,8 @@ void* stream_handle(int) { no_cuda("cuda::stream_handle"); }
 std::string device_name(int) { no_cuda("cuda::device_name"); }
 std::size_t peak_memory(int) { no_cuda("cuda::peak_memory"); }
 void reset_peak_memory(int) { no_cuda("cuda::reset_peak_memory"); }
+std::size_t reserved_memory(int) { no_cuda("cuda::reserved_memory"); }
+void empty_cache(int) { no_cuda("cuda::empty_cache"); }
 
 namespace detail {
 void* allocate(std::size_t, int) { no_cuda("cuda allocate"); }

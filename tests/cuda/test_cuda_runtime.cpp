@@ -74,3 +74,27 @@ TEST_CASE("mixing CPU and GPU operands names both devices", "[cuda]") {
     CHECK(message.find("on cuda:0") != std::string::npos);
   }
 }
+
+TEST_CASE("freed memory stays in the pool across synchronizations until empty_cache", "[cuda]") {
+  constexpr std::size_t kBytes = std::size_t{256} << 20;
+  const TensorOptions on_gpu{DType::Float32, Device::cuda()};
+  {
+    Tensor big = empty({static_cast<std::int64_t>(kBytes / 4)}, on_gpu);
+    big.fill_(1.0);
+  }
+  cuda::synchronize();  // with a release threshold of 0 this would hand the bytes back
+  CHECK(cuda::reserved_memory() >= kBytes);
+  cuda::empty_cache();
+  CHECK(cuda::reserved_memory() < kBytes);
+}
+
+TEST_CASE("copies within one GPU keep their order with later work", "[cuda]") {
+  // Same-device copies are only queued (no host wait): the values must still
+  // be those of the source at the time of the copy, and usable by later ops.
+  Generator gen(13);
+  const Tensor host = random_tensor({257, 33}, gen, DType::Float32);
+  Tensor source = host.to(Device::cuda());
+  const Tensor copy = source.clone();
+  source.fill_(-1.0);
+  C2AM_REQUIRE_OK(compare((copy * 2.0).to(Device::cpu()), host * 2.0, 0.0, 0.0));
+}

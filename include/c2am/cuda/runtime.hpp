@@ -40,6 +40,17 @@ std::string device_name(int device = 0);
 std::size_t peak_memory(int device = 0);
 void reset_peak_memory(int device = 0);
 
+// Bytes the pool on `device` holds from the driver, in use or kept for reuse.
+// Freed memory stays in the pool (its release threshold is set to the
+// maximum when the library's stream is created, so synchronizations do not
+// return it to the driver and re-map it on the next allocation); other
+// programs on the same GPU see it as used until empty_cache(). Throws
+// c2am::Error without CUDA.
+std::size_t reserved_memory(int device = 0);
+// Waits for the library's work on `device`, then hands every unused byte of
+// the pool back to the driver (as torch.cuda.empty_cache()).
+void empty_cache(int device = 0);
+
 // Debugging aid for tests: when on, every new GPU allocation is filled with
 // 0xFF bytes (NaN in float32 and float64), so a kernel that leaves part of
 // its output unwritten shows up as NaN instead of plausible stale values.

@@ -25,30 +25,73 @@ __device__ double block_sum(double value, double* scratch) {
 }
 
 // ---------------------------------------------------------------------------
-// pack: one block per row of X; coalesced copy, squares summed in double.
+// pack: one block per row of X'. A first pass finds the row's largest |x|
+// (its scale, contrastive_loss_math.cuh); the second copies the scaled row
+// coalesced, sums its squares in double and, with statistics, its entries'
+// hashes (an integer sum: the same in any order).
 constexpr int kPackThreads = 256;
 
 __global__ void pack_kernel(const float* bg, const float* fg, std::int64_t n, std::int64_t c, float* packed,
-                            float* norms) {
+                            float* norms, float* scales, unsigned long long* hashes) {
   __shared__ double scratch[kPackThreads / kWarp];
+  __shared__ unsigned max_bits;
+  __shared__ unsigned long long hash_total;
   const std::int64_t r = blockIdx.x;
   const float* src = r < n ? bg + r * c : fg + (r - n) * c;
   float* dst = packed + r * c;
+  if (threadIdx.x == 0) max_bits = 0u, hash_total = 0ull;
+  __syncthreads();
+  // Non-negative floats (NaN included, which then wins) order as their bits.
+  unsigned local_max = 0u;
+  for (std::int64_t i = threadIdx.x; i < c; i += kPackThreads) local_max = max(local_max, __float_as_uint(fabsf(src[i])));
+  atomicMax(&max_bits, local_max);
+  __syncthreads();
+  const float scale = cl::row_scale(__uint_as_float(max_bits));
   double squares = 0.0;
+  unsigned long long hash = 0ull;
   for (std::int64_t i = threadIdx.x; i < c; i += kPackThreads) {
     const float v = src[i];
-    dst[i] = v;
-    squares += static_cast<double>(v) * v;
+    const float x = scale == 1.0f ? v : v * scale;
+    dst[i] = x;
+    squares += static_cast<double>(x) * x;
+    if (hashes) hash += cl::entry_hash(v, i);
   }
   if (!norms) return;  // the same for every thread of the block
   const double total = block_sum(squares, scratch);
-  if (threadIdx.x == 0) norms[r] = static_cast<float>(sqrt(total));
+  atomicAdd(&hash_total, hash);
+  __syncthreads();
+  if (threadIdx.x == 0) {
+    norms[r] = static_cast<float>(sqrt(total));
+    scales[r] = scale;
+    hashes[r] = hash_total;
+  }
+}
+
+// representatives: one thread per row r of X; the first earlier row of r's
+// block with r's hash and equal entries, else r. Reads the unscaled rows.
+__global__ void representatives_kernel(const float* bg, const float* fg, std::int64_t n, std::int64_t c,
+                                       const unsigned long long* hashes, int* representatives) {
+  const std::int64_t r = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (r >= 2 * n) return;
+  const auto row = [&](std::int64_t q) { return q < n ? bg + q * c : fg + (q - n) * c; };
+  const float* own = row(r);
+  std::int64_t found = r;
+  for (std::int64_t q = r < n ? 0 : n; q < r && found == r; ++q) {
+    if (hashes[q] != hashes[r]) continue;
+    const float* other = row(q);
+    bool equal = true;
+    for (std::int64_t i = 0; i < c && equal; ++i) equal = other[i] == own[i];
+    if (equal) found = q;
+  }
+  representatives[r] = static_cast<int>(found);
 }
 
 // ---------------------------------------------------------------------------
 // forward: one block per row r of the 2N×2N layout. The row's SimMax block
 // (N similarities) is sorted in shared memory as 64-bit keys (bitonic sort,
 // padded to a power of two): position p of column c gives its rank weight.
+// A column's key holds its representative's similarity, so that equal rows
+// tie (contrastive_loss_math.cuh).
 // Then one coalesced pass writes G and sums the row's loss entries. Memory:
 // reads one row of K, writes one row of G.
 constexpr int kForwardThreads = 512;
@@ -75,8 +118,9 @@ std::int64_t padded_length(std::int64_t n) {
   return p;
 }
 
-__global__ void forward_kernel(const float* gram, const float* norms, std::int64_t n, std::int64_t padded,
-                               double alpha, float* coefficients, double* row_sums, float* terms, unsigned* ticket) {
+__global__ void forward_kernel(const float* gram, const float* norms, const int* representatives, std::int64_t n,
+                               std::int64_t padded, double alpha, float* coefficients, double* row_sums, float* terms,
+                               unsigned* ticket) {
   extern __shared__ std::uint64_t keys[];  // [padded], then float weights[n]
   float* weights = reinterpret_cast<float*>(keys + padded);
   __shared__ double scratch[kForwardThreads / kWarp];
@@ -94,7 +138,8 @@ __global__ void forward_kernel(const float* gram, const float* norms, std::int64
   };
 
   for (std::int64_t c = threadIdx.x; c < padded; c += blockDim.x)
-    keys[c] = c < n ? cl::descending_key(similarity(own + c).value, static_cast<std::uint32_t>(c)) : cl::kPaddingKey;
+    keys[c] = c < n ? cl::descending_key(similarity(representatives[own + c]).value, static_cast<std::uint32_t>(c))
+                    : cl::kPaddingKey;
   __syncthreads();
   bitonic_sort(keys, padded);
   for (std::int64_t p = threadIdx.x; p < n; p += blockDim.x) weights[cl::key_column(keys[p])] = cl::rank_weight<float>(alpha, p);
@@ -148,7 +193,7 @@ __global__ void forward_kernel(const float* gram, const float* norms, std::int64
 // diagonal entry with the normalization's radial part removed.
 constexpr int kTile = 32, kTileRows = 8, kRowsPerThread = kTile / kTileRows;
 
-__global__ void backward_kernel(const float* coefficients, const float* gram, const float* norms,
+__global__ void backward_kernel(const float* coefficients, const float* gram, const float* norms, const float* scales,
                                 const float* grad_terms, std::int64_t n, float* p) {
   __shared__ float tile[kTile][kTile + 1];
   __shared__ float mirrored[kTile][kTile + 1];
@@ -173,7 +218,7 @@ __global__ void backward_kernel(const float* coefficients, const float* gram, co
         const float scale = clamped_norm(norms[r]) * clamped_norm(norms[c]);
         const float m = g[cl::term_of(r, c, n)] * (tile[i][tx] + mirrored[tx][i]);
         radial[k] += static_cast<double>(m) * (gram[r * rows + c] / scale);
-        p[r * rows + c] = m / scale;
+        p[r * rows + c] = m / scale * scales[r];  // ∂L/∂x_r = s_r·∂L/∂x'_r
       }
     }
     __syncthreads();
@@ -185,7 +230,7 @@ __global__ void backward_kernel(const float* coefficients, const float* gram, co
     if (tx == 0 && r < rows && norms[r] >= static_cast<float>(cl::kNormFloor)) {
       const float dr = clamped_norm(norms[r]);
       const float m = g[cl::term_of(r, r, n)] * (coefficients[r * rows + r] + coefficients[r * rows + r]);
-      p[r * rows + r] = m / (dr * dr) - static_cast<float>(sum) / (dr * dr);
+      p[r * rows + r] = (m / (dr * dr) - static_cast<float>(sum) / (dr * dr)) * scales[r];
     }
   }
 }
@@ -193,8 +238,13 @@ __global__ void backward_kernel(const float* coefficients, const float* gram, co
 }  // namespace
 
 cudaError_t launch_contrastive_pack(const float* bg, const float* fg, std::int64_t n, std::int64_t c, float* packed,
-                                    float* norms, cudaStream_t stream) {
-  pack_kernel<<<static_cast<unsigned>(2 * n), kPackThreads, 0, stream>>>(bg, fg, n, c, packed, norms);
+                                    float* norms, float* scales, unsigned long long* hashes, int* representatives,
+                                    cudaStream_t stream) {
+  pack_kernel<<<static_cast<unsigned>(2 * n), kPackThreads, 0, stream>>>(bg, fg, n, c, packed, norms, scales, hashes);
+  if (!norms) return cudaGetLastError();
+  constexpr int kThreads = 256;
+  const auto blocks = static_cast<unsigned>((2 * n + kThreads - 1) / kThreads);
+  representatives_kernel<<<blocks, kThreads, 0, stream>>>(bg, fg, n, c, hashes, representatives);
   return cudaGetLastError();
 }
 
@@ -202,9 +252,9 @@ std::size_t contrastive_forward_shared_bytes(std::int64_t n) {
   return static_cast<std::size_t>(padded_length(n)) * sizeof(std::uint64_t) + static_cast<std::size_t>(n) * sizeof(float);
 }
 
-cudaError_t launch_contrastive_forward(const float* gram, const float* norms, std::int64_t n, double alpha,
-                                       float* coefficients, double* row_sums, float* terms, unsigned* ticket,
-                                       cudaStream_t stream) {
+cudaError_t launch_contrastive_forward(const float* gram, const float* norms, const int* representatives,
+                                       std::int64_t n, double alpha, float* coefficients, double* row_sums,
+                                       float* terms, unsigned* ticket, cudaStream_t stream) {
   const std::size_t shared = contrastive_forward_shared_bytes(n);
   // Above the default 48 KiB (static shared memory included) the kernel must opt in.
   if (shared + 1024 > 48 * 1024) {
@@ -213,14 +263,16 @@ cudaError_t launch_contrastive_forward(const float* gram, const float* norms, st
     if (status != cudaSuccess) return status;
   }
   forward_kernel<<<static_cast<unsigned>(2 * n), kForwardThreads, shared, stream>>>(
-      gram, norms, n, padded_length(n), alpha, coefficients, row_sums, terms, ticket);
+      gram, norms, representatives, n, padded_length(n), alpha, coefficients, row_sums, terms, ticket);
   return cudaGetLastError();
 }
 
 cudaError_t launch_contrastive_backward(const float* coefficients, const float* gram, const float* norms,
-                                        const float* grad_terms, std::int64_t n, float* p, cudaStream_t stream) {
+                                        const float* scales, const float* grad_terms, std::int64_t n, float* p,
+                                        cudaStream_t stream) {
   const unsigned stripes = static_cast<unsigned>((2 * n + kTile - 1) / kTile);
-  backward_kernel<<<stripes, dim3(kTile, kTileRows), 0, stream>>>(coefficients, gram, norms, grad_terms, n, p);
+  backward_kernel<<<stripes, dim3(kTile, kTileRows), 0, stream>>>(coefficients, gram, norms, scales, grad_terms, n,
+                                                                   p);
   return cudaGetLastError();
 }
 

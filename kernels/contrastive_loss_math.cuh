@@ -18,6 +18,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 
 #include "host_device.cuh"
 
@@ -111,5 +112,59 @@ C2AM_HOST_DEVICE inline std::uint64_t descending_key(float value, std::uint32_t 
 C2AM_HOST_DEVICE inline std::uint32_t key_column(std::uint64_t key) { return static_cast<std::uint32_t>(key); }
 // Pads a sort to a power of two; sorts after every real key.
 inline constexpr std::uint64_t kPaddingKey = ~std::uint64_t{0};
+
+// --- rows too large for the Gram product ---------------------------------------
+// K = X·Xᵀ of raw rows overflows when |x| is near the square root of the
+// type's largest value (~1.8e19 in float32), although the cosines are
+// finite. A row whose largest |entry| is above 2^kScaleExponent<T> is packed
+// multiplied by a power of two s_r that brings that entry into [0.5, 1):
+// exact, cosines unchanged, and with C < 2^27 no entry of K can overflow.
+// The gradient is ∂L/∂x_r = s_r·∂L/∂x'_r. Other rows keep s_r = 1 (and their
+// bits). Non-finite rows are left alone: they make the loss NaN, as they do
+// in the composed path.
+template <typename T>
+inline constexpr int kScaleExponent = std::numeric_limits<T>::max_exponent / 2 - 14;  // 50, 498
+
+template <typename T>
+C2AM_HOST_DEVICE inline T row_scale(T max_abs) {
+  int exponent = 0;
+#if defined(__CUDA_ARCH__)
+  if (!isfinite(max_abs) || !(max_abs > ldexp(T(1), kScaleExponent<T>))) return T(1);
+  frexp(max_abs, &exponent);  // max_abs = m·2^exponent, m in [0.5, 1)
+  return ldexp(T(1), -exponent);
+#else
+  if (!std::isfinite(max_abs) || !(max_abs > std::ldexp(T(1), kScaleExponent<T>))) return T(1);
+  std::frexp(max_abs, &exponent);
+  return std::ldexp(T(1), -exponent);
+#endif
+}
+
+// --- exact duplicates rank as ties ----------------------------------------------
+// Two rows with equal entries have equal similarities with every row in exact
+// arithmetic, but a matrix product may round them differently by their
+// position, which would let rounding noise decide their order. So each column
+// is ranked by the similarity of its representative: the first row of its
+// block (bg rows, or fg rows) whose entries all compare equal to its own (0
+// equals −0; NaN equals nothing). Equal values then fall to the tie rule (lower
+// column first). Candidates are found through a row hash, a sum of per-entry
+// hashes (order-free, so a GPU block may add them in any order), and
+// confirmed entry by entry.
+C2AM_HOST_DEVICE inline std::uint64_t mix64(std::uint64_t z) {  // splitmix64's finalizer
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+template <typename T>
+C2AM_HOST_DEVICE inline std::uint64_t entry_hash(T value, std::int64_t index) {
+  const double v = value == T(0) ? 0.0 : static_cast<double>(value);  // −0 hashes as 0
+  std::uint64_t bits;
+#if defined(__CUDA_ARCH__)
+  bits = static_cast<std::uint64_t>(__double_as_longlong(v));
+#else
+  std::memcpy(&bits, &v, sizeof bits);
+#endif
+  return mix64(bits ^ mix64(static_cast<std::uint64_t>(index) + 0x9e3779b97f4a7c15ull));
+}
 
 }  // namespace c2am::contrastive

@@ -10,6 +10,7 @@
 
 #include "c2am/loss/contrastive.hpp"
 #include "contrastive_loss_math.cuh"
+#include "cpu/kernels.hpp"
 #include "support/test_support.hpp"
 
 using namespace c2am;
@@ -295,5 +296,166 @@ TEST_CASE("the GPU sort keys order similarities descending, ties by column", "[l
     // difference allowed, and it cannot arise after the clamp.
     if (values[expected[p]] == 0.0f) continue;
     REQUIRE(contrastive::key_column(keys[p]) == expected[p]);
+  }
+}
+
+namespace {
+
+// ∂(0.7·SimMax(bg) + 1.3·SimMin(bg, fg) + 0.4·SimMax(fg))/∂{fg, bg} in float64
+// by loops over pairs (SPEC §2): ranks by naive_rank, each cosine computed by
+// the same loop for every pair, so equal rows give exactly equal cosines; the
+// clamp passes the gradient at the bounds and blocks it beyond them.
+std::vector<Matrix> naive_weighted_gradients(const Matrix& fg, const Matrix& bg, double alpha) {
+  const auto norm_of = [](const std::vector<double>& v) {
+    double s = 0;
+    for (double x : v) s += x * x;
+    return std::max(std::sqrt(s), 1e-12);
+  };
+  const auto cosine = [&](const std::vector<double>& u, const std::vector<double>& v) {
+    double dot = 0;
+    for (std::size_t k = 0; k < u.size(); ++k) dot += u[k] * v[k];
+    return dot / (norm_of(u) * norm_of(v));
+  };
+  // Adds coefficient · ∂cos(a_i, b_j)/∂a_i to ga and · ∂/∂b_j to gb.
+  const auto add_cosine_gradient = [&](const std::vector<double>& a, const std::vector<double>& b, double coefficient,
+                                       std::vector<double>& ga, std::vector<double>& gb) {
+    const double na = norm_of(a), nb = norm_of(b), c = cosine(a, b);
+    for (std::size_t k = 0; k < a.size(); ++k) {
+      ga[k] += coefficient * (b[k] / nb - c * a[k] / na) / na;
+      gb[k] += coefficient * (a[k] / na - c * b[k] / nb) / nb;
+    }
+  };
+  const auto passes = [](double c) { return c >= 0.0005 && c <= 0.9995; };
+  const auto clamp = [](double c) { return std::min(0.9995, std::max(0.0005, c)); };
+  const std::size_t n = fg.size();
+  const double count = static_cast<double>(n * n);
+  Matrix gf(n, std::vector<double>(fg[0].size(), 0.0)), gb = gf;
+  const auto sim_max_gradient = [&](const Matrix& a, double weight, Matrix& g) {
+    const Matrix s = naive_similarity(a, a);
+    for (std::size_t i = 0; i < n; ++i)
+      for (std::size_t j = 0; j < n; ++j) {
+        const double c = cosine(a[i], a[j]);
+        if (!passes(c)) continue;
+        const double w = std::exp(-alpha * naive_rank(s[i], j));
+        add_cosine_gradient(a[i], a[j], weight * -w / (count * clamp(c)), g[i], g[j]);
+      }
+  };
+  sim_max_gradient(bg, 0.7, gb);
+  sim_max_gradient(fg, 0.4, gf);
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = 0; j < n; ++j) {
+      const double c = cosine(bg[i], fg[j]);
+      if (passes(c)) add_cosine_gradient(bg[i], fg[j], 1.3 / (count * (1.0 - clamp(c))), gb[i], gf[j]);
+    }
+  return {gf, gb};
+}
+
+// Largest |a − b| in any row over the largest |b|.
+double relative_row_error(const Tensor& a, const Matrix& b) {
+  const Matrix m = rows_of(a.to(DType::Float64));
+  double error = 0, scale = 0;
+  for (std::size_t i = 0; i < b.size(); ++i)
+    for (std::size_t k = 0; k < b[i].size(); ++k) {
+      error = std::max(error, std::abs(m[i][k] - b[i][k]));
+      scale = std::max(scale, std::abs(b[i][k]));
+    }
+  return error / scale;
+}
+
+}  // namespace
+
+TEST_CASE("rank weights: columns with equal embeddings tie whatever their rounding", "[loss]") {
+  const double alpha = 0.25;
+  // Columns 0 and 2 come from equal embeddings; their similarities differ in
+  // the last bits, as a matrix product may round them.
+  const Tensor s = from_vector<double>({0.5, 0.9, 0.5 + 1e-12, 0.3}, {1, 4}, DType::Float64);
+  // Embeddings [1,2] [3,4] [1,2] [-0,7]: column 2 equals column 0.
+  const Tensor columns = from_vector<double>({1, 2, 3, 4, 1, 2, -0.0, 7}, {4, 2}, DType::Float64);
+  const auto by_value = rank_weights(s, alpha).to_vector<double>();
+  CHECK(by_value[2] == Approx(1.0));                 // rank 0: the larger value first
+  CHECK(by_value[0] == Approx(std::exp(-alpha)));
+  const auto tied = rank_weights(s, alpha, columns).to_vector<double>();
+  CHECK(tied[0] == Approx(1.0));                     // rank 0: tie, lower column first
+  CHECK(tied[2] == Approx(std::exp(-alpha)));
+  CHECK(tied[1] == Approx(std::exp(alpha)));
+  CHECK(tied[3] == Approx(std::exp(-2 * alpha)));
+}
+
+TEST_CASE("duplicate rows: 0 equals -0, NaN equals nothing, first equal row represents", "[loss]") {
+  const Tensor rows = from_vector<float>({1, 2, 0, 5, 1, 2, -0.0f, 5, NAN, 1, NAN, 1, 1, 2}, {7, 2}, DType::Float32);
+  // rows: [1,2] [0,5] [1,2] [-0,5] [NaN,1] [NaN,1] [1,2]
+  const auto reps = cpu::duplicate_representatives(rows);
+  CHECK(reps == std::vector<std::int32_t>{0, 1, 0, 1, 4, 5, 0});
+}
+
+TEST_CASE("equal embeddings rank as ties on both paths, float32 and float64", "[loss][fused]") {
+  // The condition of a batch holding the same image twice: fg rows k and k+5
+  // are equal. Rounding must not decide their ranks: every row's gradient
+  // matches the loop reference (before, rows 3 and 8 were off by 2.4e-3 of
+  // the gradient's scale in float32 composed, and several rows by 1.4e-3 in
+  // float64 fused).
+  Generator gen(38);
+  for (DType dtype : {DType::Float32, DType::Float64}) {
+    for (std::int64_t c : {4, 8, 33}) {
+      const Tensor half = random_tensor({5, c}, gen, dtype, 0.0, 1.0);
+      const Tensor fg = cat({half, half}, 0);
+      const Tensor bg = random_tensor({10, c}, gen, dtype, 0.0, 1.0);
+      const auto reference = naive_weighted_gradients(rows_of(fg), rows_of(bg), 0.05);
+      const double tolerance = dtype == DType::Float32 ? 2e-5 : 1e-10;
+      for (LossPath path : {LossPath::composed, LossPath::fused}) {
+        INFO(dtype_name(dtype) << ", C " << c << ", " << loss_path_name(path));
+        const auto grads = weighted_gradients(fg, bg, 0.05, path);
+        CHECK(relative_row_error(grads[0], reference[0]) < tolerance);
+        CHECK(relative_row_error(grads[1], reference[1]) < tolerance);
+      }
+    }
+  }
+}
+
+TEST_CASE("fused loss: embeddings too large for a float32 Gram product stay finite", "[loss][fused]") {
+  // One entry of 2e19 squares to 4e38 > float32's largest: the fused path
+  // used to return NaN where the loss is 2·e^0.05·(−log 0.9995) − log 0.0005.
+  const Tensor fg = full({1, 1}, 2e19, {DType::Float32}), bg = ones({1, 1}, {DType::Float32});
+  const auto fused = contrastive_loss(fg, bg, 0.05, LossPath::fused);
+  const double expected = 2 * std::exp(0.05) * -std::log(0.9995) - std::log(0.0005);
+  // 1 − 0.9995 in float32 is 5.0002e-4: −log of it is 4.7e-5 below float64's.
+  CHECK(fused.total.item() == Approx(expected).epsilon(1e-5));
+  CHECK(fused.total.item() == Approx(contrastive_loss(fg, bg, 0.05, LossPath::composed).total.item()).epsilon(1e-7));
+  const auto grads = weighted_gradients(fg, bg, 0.05, LossPath::fused);
+  CHECK(grads[0].item() == 0.0);
+
+  // Random rows of magnitude 1e25 (float32) and 1e300 (float64) against the
+  // loop reference on the rows before scaling (cosines do not depend on it).
+  Generator gen(39);
+  for (auto [dtype, scale] : {std::pair{DType::Float32, 1e25}, std::pair{DType::Float64, 1e300}}) {
+    INFO(dtype_name(dtype));
+    const Tensor fg_unit = random_tensor({6, 5}, gen, dtype, 0.0, 1.0);
+    const Tensor bg_unit = random_tensor({6, 5}, gen, dtype, 0.0, 1.0);
+    const auto terms = contrastive_loss(fg_unit * scale, bg_unit * scale, 0.25, LossPath::fused);
+    const Matrix f = rows_of(fg_unit), b = rows_of(bg_unit);
+    const double expected = naive_sim_max(b, 0.25) + naive_sim_min(b, f) + naive_sim_max(f, 0.25);
+    CHECK(terms.total.item() == Approx(expected).epsilon(dtype == DType::Float32 ? 1e-5 : 1e-12));
+  }
+}
+
+TEST_CASE("fused loss: a row scaled by 2^80 gives the same terms and 2^-80 times its gradient", "[loss][fused]") {
+  // Scaling a row by a power of two changes no cosine; the row is packed back
+  // at its own scale, so the terms are the same bits and its gradient is
+  // exactly 2^-80 times the unscaled row's.
+  Generator gen(40);
+  for (DType dtype : {DType::Float32, DType::Float64}) {
+    INFO(dtype_name(dtype));
+    const Tensor fg = random_tensor({4, 7}, gen, dtype, 0.0, 1.0), bg = random_tensor({4, 7}, gen, dtype, 0.0, 1.0);
+    const double big = std::ldexp(1.0, 80);
+    const Tensor mask = from_vector<double>({big, 1, 1, 1}, {4, 1}, dtype);
+    const Tensor scaled_fg = fg * mask;
+    const auto plain = contrastive_loss(fg, bg, 0.25, LossPath::fused);
+    const auto scaled = contrastive_loss(scaled_fg, bg, 0.25, LossPath::fused);
+    CHECK(scaled.total.item() == plain.total.item());
+    const auto plain_grads = weighted_gradients(fg, bg, 0.25, LossPath::fused);
+    const auto scaled_grads = weighted_gradients(scaled_fg, bg, 0.25, LossPath::fused);
+    const Tensor inverse = from_vector<double>({1 / big, 1, 1, 1}, {4, 1}, dtype);
+    C2AM_REQUIRE_OK(compare(scaled_grads[0], plain_grads[0] * inverse, 0.0, 0.0));
+    C2AM_REQUIRE_OK(compare(scaled_grads[1], plain_grads[1], 0.0, 0.0));
   }
 }

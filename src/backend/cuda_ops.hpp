@@ -38,10 +38,11 @@ void sgd_update(Tensor& param, const Tensor& grad, Tensor& buffer, double lr, do
 // The GPU twins of cpu::pack_embeddings, cpu::contrastive_forward and
 // cpu::contrastive_backward_coefficients (float32; N up to kMaxFusedRows).
 inline constexpr std::int64_t kMaxFusedRows = 16384;
-Tensor pack_embeddings(const Tensor& bg, const Tensor& fg, Tensor* norms);
-cpu::ContrastiveForward contrastive_forward(const Tensor& gram, const Tensor& norms, double alpha);
+cpu::PackedEmbeddings pack_embeddings(const Tensor& bg, const Tensor& fg, bool statistics);
+cpu::ContrastiveForward contrastive_forward(const Tensor& gram, const Tensor& norms, const Tensor& representatives,
+                                            double alpha);
 Tensor contrastive_backward_coefficients(const Tensor& coefficients, const Tensor& gram, const Tensor& norms,
-                                         const Tensor& grad_terms);
+                                         const Tensor& scales, const Tensor& grad_terms);
 
 // --- dense CRF (src/cuda/dense_crf_ops.cpp) ---------------------------------------
 // wsss::dense_crf_batch on GPU `device` (checked arguments).

@@ -5,6 +5,7 @@
 // inputs unless they say "contiguous", and always return dense outputs.
 
 #include <cstdint>
+#include <vector>
 
 #include "c2am/core/tensor.hpp"
 #include "c2am/ops/conv.hpp"
@@ -89,18 +90,32 @@ Tensor normalize_rows_backward(const Tensor& grad, const Tensor& y, const Tensor
 // --- fused contrastive loss (src/cpu/contrastive_loss.cpp) -----------------------
 // The three stages of the fused loss around its two matrix products, in the
 // layout of kernels/contrastive_loss_math.cuh (X = [bg; fg], 2N×C).
-// Dense X and, when `norms` is given, the row norms ‖x_r‖ (accumulated in double).
-Tensor pack_embeddings(const Tensor& bg, const Tensor& fg, Tensor* norms);
+// X' = [bg; fg] with each row r multiplied by its scale s_r (1, or a power of
+// two for rows whose Gram entries would overflow; contrastive_loss_math.cuh).
+// With `statistics`, also the row norms ‖x'_r‖ (accumulated in double), the
+// scales, and each row's duplicate representative.
+struct PackedEmbeddings {
+  Tensor x;                // 2N×C, the dtype of bg
+  Tensor norms;            // 2N, same dtype
+  Tensor scales;           // 2N, same dtype
+  Tensor representatives;  // 2N int32: the first row of the same block equal to row r (r itself if none)
+};
+PackedEmbeddings pack_embeddings(const Tensor& bg, const Tensor& fg, bool statistics);
+// For each row of a dense rows×C matrix: the first row whose entries all
+// compare equal to its own (0 equals −0, NaN equals nothing); itself if none.
+std::vector<std::int32_t> duplicate_representatives(const Tensor& rows);
 struct ContrastiveForward {
   Tensor terms;         // [3]: SimMax(bg), SimMin(bg, fg), SimMax(fg)
   Tensor coefficients;  // G, 2N×2N: ∂term/∂cos per entry (see the layout)
 };
-// From K = X·Xᵀ and the norms: ranks, rank weights, clamps, the three means.
-ContrastiveForward contrastive_forward(const Tensor& gram, const Tensor& norms, double alpha);
-// P (2N×2N) with ∂L/∂X = P·X, where L = Σ_t grad_terms[t]·term_t; includes
-// the clamp rule and the Jacobian of the row normalization.
+// From K = X'·X'ᵀ, the norms and the representatives: ranks (duplicates tie),
+// rank weights, clamps, the three means.
+ContrastiveForward contrastive_forward(const Tensor& gram, const Tensor& norms, const Tensor& representatives,
+                                       double alpha);
+// P (2N×2N) with ∂L/∂X = P·X', where L = Σ_t grad_terms[t]·term_t; includes
+// the clamp rule, the Jacobian of the row normalization and the row scales.
 Tensor contrastive_backward_coefficients(const Tensor& coefficients, const Tensor& gram, const Tensor& norms,
-                                         const Tensor& grad_terms);
+                                         const Tensor& scales, const Tensor& grad_terms);
 
 // --- resize -------------------------------------------------------------------
 Tensor resize_bilinear_forward(const Tensor& x, std::int64_t out_h, std::int64_t out_w);

@@ -62,13 +62,15 @@ Tensor max_rows(const Tensor&, Tensor&) { no_kernels("max"); }
 Tensor scatter_rows(const Tensor&, const Tensor&, std::int64_t) { no_kernels("max backward"); }
 Tensor batched_matmul(const Tensor&, const Tensor&) { no_kernels("matmul"); }
 void sgd_update(Tensor&, const Tensor&, Tensor&, double, double, double, bool) { no_kernels("sgd"); }
-Tensor pack_embeddings(const Tensor&, const Tensor&, Tensor*) { no_kernels("contrastive_loss"); }
+cpu::PackedEmbeddings pack_embeddings(const Tensor&, const Tensor&, bool) { no_kernels("contrastive_loss"); }
 std::vector<std::vector<float>> dense_crf_batch(const std::vector<wsss::CrfProblem>&, int, const wsss::PairwiseKernels&,
                                                 int, int) {
   no_kernels("dense_crf_batch");
 }
-cpu::ContrastiveForward contrastive_forward(const Tensor&, const Tensor&, double) { no_kernels("contrastive_loss"); }
-Tensor contrastive_backward_coefficients(const Tensor&, const Tensor&, const Tensor&, const Tensor&) {
+cpu::ContrastiveForward contrastive_forward(const Tensor&, const Tensor&, const Tensor&, double) {
+  no_kernels("contrastive_loss");
+}
+Tensor contrastive_backward_coefficients(const Tensor&, const Tensor&, const Tensor&, const Tensor&, const Tensor&) {
   no_kernels("contrastive_loss_backward");
 }
 Tensor conv2d_forward(const Tensor&, const Tensor&, const Conv2dParams&, const Shape&) { no_kernels("conv2d"); }

@@ -7,6 +7,7 @@
 
 #include "c2am/autograd/grad_mode.hpp"
 #include "c2am/ops/ops.hpp"
+#include "cpu/kernels.hpp"
 #include "loss/input_checks.hpp"
 
 namespace c2am {
@@ -38,19 +39,27 @@ Tensor clamped_cosine_similarity(const Tensor& a, const Tensor& b) {
   return clamp(matmul(an, bn.transpose(0, 1)), kSimilarityFloor, kSimilarityCeil);
 }
 
-Tensor rank_weights(const Tensor& similarity, double alpha) {
+Tensor rank_weights(const Tensor& similarity, double alpha, const Tensor& columns) {
   check(similarity.dim() == 2, "rank_weights", "expected an N×M matrix, got ", similarity.describe());
   check(std::isfinite(alpha), "rank_weights", "alpha must be finite, got ", alpha);
   NoGradGuard no_grad;
   const std::int64_t rows = similarity.size(0), cols = similarity.size(1);
+  std::vector<std::int32_t> representative(static_cast<std::size_t>(cols));
+  std::iota(representative.begin(), representative.end(), 0);
+  if (columns.defined()) {
+    check(columns.dim() == 2 && columns.size(0) == cols, "rank_weights", "columns must be a ", cols,
+          "×C matrix (one embedding per column of ", similarity.describe(), "), got ", columns.describe());
+    representative = cpu::duplicate_representatives(columns.detach().to(Device::cpu()));
+  }
   const std::vector<double> s = similarity.detach().to(Device::cpu()).to_vector<double>();
   std::vector<double> weights(s.size());
   std::vector<std::int64_t> order(static_cast<std::size_t>(cols));
   for (std::int64_t i = 0; i < rows; ++i) {
     const double* row = s.data() + i * cols;
+    const auto key = [&](std::int64_t column) { return row[representative[column]]; };
     std::iota(order.begin(), order.end(), 0);
-    // Stable: equal values keep column order, so ties go to the lower index.
-    std::stable_sort(order.begin(), order.end(), [row](std::int64_t x, std::int64_t y) { return row[x] > row[y]; });
+    // Stable: equal keys keep column order, so ties go to the lower index.
+    std::stable_sort(order.begin(), order.end(), [&key](std::int64_t x, std::int64_t y) { return key(x) > key(y); });
     for (std::int64_t position = 0; position < cols; ++position) {
       const double rank = static_cast<double>(position) - 1.0;
       weights[static_cast<std::size_t>(i * cols + order[position])] = std::exp(-alpha * rank);
@@ -63,7 +72,7 @@ Tensor sim_max(const Tensor& a, double alpha) {
   const Tensor s = clamped_cosine_similarity(a, a);
   // The release also zeroes negative losses; −log S ≥ −log 0.9995 > 0 after
   // the clamp, so that step never changes anything and is left out.
-  return mean(rank_weights(s, alpha) * neg(log(s)));
+  return mean(rank_weights(s, alpha, a) * neg(log(s)));
 }
 
 Tensor sim_min(const Tensor& a, const Tensor& b) {

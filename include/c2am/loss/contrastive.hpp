@@ -29,10 +29,19 @@ Tensor clamped_cosine_similarity(const Tensor& a, const Tensor& b);
 // i sorted in descending order, minus one (the row's largest entry gets
 // rank −1). Ties go to the lower column index first. A constant: no
 // gradient flows through it.
-Tensor rank_weights(const Tensor& similarity, double alpha);
+//
+// `columns` (optional, M×C): the embeddings the similarity's columns come
+// from. Then columns whose embeddings are equal entry by entry (0 equals −0)
+// rank as ties, whatever the rounding of their similarities: each column is
+// ranked by the similarity of the first column equal to it. Two equal
+// embeddings have equal similarities in exact arithmetic, but a matrix
+// product may round them differently by position; without this, rounding
+// noise would decide their order. The loss passes the embeddings, on both
+// paths.
+Tensor rank_weights(const Tensor& similarity, double alpha, const Tensor& columns = Tensor());
 
-// Pull together: mean over all N² entries of rank_weights(S) · (−log S),
-// S = clamped_cosine_similarity(a, a), diagonal included.
+// Pull together: mean over all N² entries of rank_weights(S, alpha, a) ·
+// (−log S), S = clamped_cosine_similarity(a, a), diagonal included.
 Tensor sim_max(const Tensor& a, double alpha);
 
 // Push apart: mean over all N×M entries of −log(1 − S), S = clamped
@@ -41,7 +50,9 @@ Tensor sim_min(const Tensor& a, const Tensor& b);
 
 // [SimMax(bg), SimMin(bg, fg), SimMax(fg)] from the fused implementation, as
 // one differentiable tensor of 3 elements. Ties in the ranks go to the lower
-// column, as in rank_weights. On CUDA, N ≤ 16384 and float32; with TF32
+// column and equal embeddings tie, as in rank_weights. Rows with entries
+// above 2^50 in float32 (2^498 in float64) are scaled by a power of two
+// before the Gram product, so finite inputs never overflow it. On CUDA, N ≤ 16384 and float32; with TF32
 // allowed (c2am::cuda::set_allow_tf32) the Gram product runs on tensor cores.
 // Deterministic: every sum has a fixed order, and cuBLAS gives the same bits
 // run to run on one GPU model.

@@ -13,7 +13,11 @@
 // Device::cuda(), host-to-host: upload, lattices, iterations, download): one
 // image, and throughput in images/s for batches of 64.
 //
-// Usage: crf_bench [--repeats N] [--inputs DIR] [--json PATH]
+// --quick (for a short device check, scripts/gpu-check): the CUDA rows
+// alone, median of 3 runs unless --repeats says otherwise; no CPU rows and
+// no inputs written.
+//
+// Usage: crf_bench [--repeats N] [--inputs DIR] [--json PATH] [--quick]
 
 #include <omp.h>
 
@@ -100,44 +104,53 @@ double median_ms(int repeats, const Inputs& in, int labels) {
 }  // namespace
 
 int main(int argc, char** argv) try {
-  int repeats = 5;
+  int repeats = 0;  // 0: the mode's default
+  bool quick = false;
   std::string inputs_dir = "crf-bench-inputs", json_path;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--repeats" && i + 1 < argc) repeats = std::max(1, std::atoi(argv[++i]));
     else if (arg == "--inputs" && i + 1 < argc) inputs_dir = argv[++i];
     else if (arg == "--json" && i + 1 < argc) json_path = argv[++i];
+    else if (arg == "--quick") quick = true;
     else {
-      std::fprintf(stderr, "usage: crf_bench [--repeats N] [--inputs DIR] [--json PATH]\n");
+      std::fprintf(stderr, "usage: crf_bench [--repeats N] [--inputs DIR] [--json PATH] [--quick]\n");
       return 2;
     }
   }
+  if (repeats == 0) repeats = quick ? 3 : 5;
+  if (quick && !cuda::available()) {
+    std::printf("crf_bench --quick: no usable GPU (%s); nothing measured\n", cuda::availability().reason.c_str());
+    return 0;
+  }
   const Inputs in = make_inputs();
-  std::filesystem::create_directories(inputs_dir);
-  write_png(inputs_dir + "/image.png", in.image);
-  write_npy(inputs_dir + "/cue.npy", std::vector<float>(in.cue.begin(), in.cue.end()), {kHeight, kWidth});
-  write_npy(inputs_dir + "/probabilities.npy", in.probabilities, {21, kHeight, kWidth});
   const int all_threads = omp_get_max_threads();
-  std::printf("c2am crf_bench: %dx%d, %d iterations, median of %d runs (from unaries to Q, lattices included)\n\n",
+  std::printf("c2am crf_bench: %dx%d, %d iterations, median of %d runs (from unaries to Q, lattices included)\n",
               kWidth, kHeight, kIterations, repeats);
-  std::printf("%8s %8s %12s\n", "labels", "threads", "ms");
   std::ostringstream json;
   json << "{\n  \"benchmark\": \"crf_bench\",\n  \"width\": " << kWidth << ",\n  \"height\": " << kHeight
        << ",\n  \"iterations\": " << kIterations << ",\n  \"rows\": [\n";
   bool first = true;
-  for (int labels : {2, 21}) {
-    write_npy(inputs_dir + "/c2am_q" + std::to_string(labels) + ".npy", run_crf(in, labels),
-              {labels, kHeight, kWidth});
-    for (int threads : {1, all_threads}) {
-      omp_set_num_threads(threads);
-      const double ms = median_ms(repeats, in, labels);
-      std::printf("%8d %8d %12.1f\n", labels, threads, ms);
-      json << (first ? "" : ",\n") << "    {\"labels\": " << labels << ", \"threads\": " << threads
-           << ", \"ms\": " << ms << "}";
-      first = false;
-      if (all_threads == 1) break;
+  if (!quick) {  // the CPU rows and, for crf_bench_pydensecrf.py, the inputs and this run's Q
+    std::filesystem::create_directories(inputs_dir);
+    write_png(inputs_dir + "/image.png", in.image);
+    write_npy(inputs_dir + "/cue.npy", std::vector<float>(in.cue.begin(), in.cue.end()), {kHeight, kWidth});
+    write_npy(inputs_dir + "/probabilities.npy", in.probabilities, {21, kHeight, kWidth});
+    std::printf("\n%8s %8s %12s\n", "labels", "threads", "ms");
+    for (int labels : {2, 21}) {
+      write_npy(inputs_dir + "/c2am_q" + std::to_string(labels) + ".npy", run_crf(in, labels),
+                {labels, kHeight, kWidth});
+      for (int threads : {1, all_threads}) {
+        omp_set_num_threads(threads);
+        const double ms = median_ms(repeats, in, labels);
+        std::printf("%8d %8d %12.1f\n", labels, threads, ms);
+        json << (first ? "" : ",\n") << "    {\"labels\": " << labels << ", \"threads\": " << threads
+             << ", \"ms\": " << ms << "}";
+        first = false;
+        if (all_threads == 1) break;
+      }
+      omp_set_num_threads(all_threads);
     }
-    omp_set_num_threads(all_threads);
   }
   if (cuda::available()) {
     std::printf("\n%8s %8s %12s %12s   (CUDA, %s)\n", "labels", "batch", "ms", "images/s", cuda::device_name(0).c_str());
@@ -156,8 +169,9 @@ int main(int argc, char** argv) try {
         std::sort(ms.begin(), ms.end());
         const double median = ms[ms.size() / 2], rate = 1e3 * batch / median;
         std::printf("%8d %8d %12.2f %12.1f\n", labels, batch, median, rate);
-        json << ",\n    {\"labels\": " << labels << ", \"device\": \"cuda\", \"batch\": " << batch
+        json << (first ? "" : ",\n") << "    {\"labels\": " << labels << ", \"device\": \"cuda\", \"batch\": " << batch
              << ", \"ms\": " << median << ", \"images_per_s\": " << rate << "}";
+        first = false;
       }
     }
   }
@@ -166,7 +180,7 @@ int main(int argc, char** argv) try {
     std::ofstream(json_path) << json.str();
     std::printf("\nwrote %s\n", json_path.c_str());
   }
-  std::printf("inputs and Q in %s (for bench/crf_bench_pydensecrf.py)\n", inputs_dir.c_str());
+  if (!quick) std::printf("inputs and Q in %s (for bench/crf_bench_pydensecrf.py)\n", inputs_dir.c_str());
   return 0;
 } catch (const std::exception& e) {
   std::fprintf(stderr, "crf_bench: %s\n", e.what());

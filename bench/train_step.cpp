@@ -3,9 +3,11 @@
 // [layer4, layer3] features, batch 16 at 224 and batch 32 at 448, with the
 // pool's peak memory. Median of --repeats steps after warm-up, each step
 // timed between device synchronizations. A table and JSON (--json PATH).
-// Without a usable GPU it says so and exits 0.
+// Without a usable GPU it says so and exits 0. --quick (for a short device
+// check, scripts/gpu-check): batch 16 at 224 only, 3 steps after 2 warm-up
+// steps unless --repeats says otherwise.
 //
-// Usage: train_step [--repeats N] [--json PATH] [--strict-fp32]
+// Usage: train_step [--repeats N] [--json PATH] [--strict-fp32] [--quick]
 
 #include <algorithm>
 #include <chrono>
@@ -21,15 +23,17 @@
 using namespace c2am;
 
 int main(int argc, char** argv) try {
-  int repeats = 10;
+  int repeats = 0;  // 0: the mode's default
+  bool quick = false;
   std::string json_path;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--repeats" && i + 1 < argc) repeats = std::max(1, std::atoi(argv[++i]));
     else if (arg == "--json" && i + 1 < argc) json_path = argv[++i];
     else if (arg == "--strict-fp32") cuda::set_allow_tf32(false);
+    else if (arg == "--quick") quick = true;
     else {
-      std::fprintf(stderr, "usage: train_step [--repeats N] [--json PATH] [--strict-fp32]\n");
+      std::fprintf(stderr, "usage: train_step [--repeats N] [--json PATH] [--strict-fp32] [--quick]\n");
       return 2;
     }
   }
@@ -37,6 +41,8 @@ int main(int argc, char** argv) try {
     std::printf("train_step: no usable GPU (%s); nothing measured\n", cuda::availability().reason.c_str());
     return 0;
   }
+  if (repeats == 0) repeats = quick ? 3 : 10;
+  const int warm_up = quick ? 2 : 3;  // the first step also picks the cuDNN algorithms
   struct Case {
     std::int64_t batch, size;
   };
@@ -46,7 +52,7 @@ int main(int argc, char** argv) try {
   std::ostringstream json;
   json << "{\n  \"benchmark\": \"train_step\",\n  \"gpu\": \"" << cuda::device_name(0) << "\",\n  \"tf32\": "
        << (cuda::allow_tf32() ? "true" : "false") << ",\n  \"rows\": [\n";
-  const std::vector<Case> cases = {{16, 224}, {32, 448}};
+  const std::vector<Case> cases = quick ? std::vector<Case>{{16, 224}} : std::vector<Case>{{16, 224}, {32, 448}};
   for (std::size_t c = 0; c < cases.size(); ++c) {
     ModelConfig config;
     config.device = Device::cuda();
@@ -64,7 +70,7 @@ int main(int argc, char** argv) try {
       loss.backward();
       sgd.step(1e-4);
     };
-    for (int w = 0; w < 3; ++w) step();
+    for (int w = 0; w < warm_up; ++w) step();
     cuda::synchronize();
     cuda::reset_peak_memory();
     std::vector<double> ms;

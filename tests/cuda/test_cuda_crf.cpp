@@ -2,6 +2,9 @@
 // fixtures, fresh images of different sizes in one batch, one image alone
 // and inside a batch, 21 labels, run-to-run bit equality, and the key-range
 // error. Device memory starts as NaN (test_cuda_main.cpp).
+//
+// The batch with 500×375 and 256×256 images is tagged [heavy]:
+// compute-sanitizer (scripts/gpu-check) runs the others first and it on its own.
 
 #include <catch2/catch.hpp>
 
@@ -64,6 +67,23 @@ void check_gpu_matches_cpu(const std::vector<CrfProblem>& problems, int labels, 
   }
 }
 
+// Images of the given (width, height) in one batch with random
+// probabilities, 2 and 21 labels, default and narrower kernels.
+void check_batch_of_sizes(const std::vector<std::pair<int, int>>& sizes, Generator& gen) {
+  std::vector<Image> images;
+  for (const auto& [w, h] : sizes) images.push_back(scene(w, h, gen));
+  for (int labels : {2, 21}) {
+    INFO(labels << " labels");
+    std::vector<CrfProblem> problems;
+    for (const Image& image : images) {
+      const std::size_t pixels = static_cast<std::size_t>(image.width) * image.height;
+      problems.push_back({&image, unary_from_probabilities(random_probabilities(pixels, labels, gen))});
+    }
+    check_gpu_matches_cpu(problems, labels, PairwiseKernels{}, 10);
+    check_gpu_matches_cpu(problems, labels, PairwiseKernels{3, 3, 80, 13, 10}, 5);
+  }
+}
+
 }  // namespace
 
 TEST_CASE("GPU dense CRF matches the CPU on the pydensecrf2 fixtures", "[cuda][crf]") {
@@ -82,21 +102,14 @@ TEST_CASE("GPU dense CRF matches the CPU on the pydensecrf2 fixtures", "[cuda][c
   }
 }
 
-TEST_CASE("GPU dense CRF: a batch of images of different sizes, 2 and 21 labels", "[cuda][crf]") {
+TEST_CASE("GPU dense CRF: a batch of small images of different sizes, 2 and 21 labels", "[cuda][crf]") {
+  Generator gen(26);
+  check_batch_of_sizes({{1, 1}, {7, 3}, {40, 30}, {33, 129}}, gen);
+}
+
+TEST_CASE("GPU dense CRF: a batch of sizes up to 500x375, 2 and 21 labels", "[cuda][crf][heavy]") {
   Generator gen(21);
-  const std::vector<std::pair<int, int>> sizes{{1, 1}, {7, 3}, {40, 30}, {500, 375}, {33, 129}, {256, 256}};
-  std::vector<Image> images;
-  for (const auto& [w, h] : sizes) images.push_back(scene(w, h, gen));
-  for (int labels : {2, 21}) {
-    INFO(labels << " labels");
-    std::vector<CrfProblem> problems;
-    for (const Image& image : images) {
-      const std::size_t pixels = static_cast<std::size_t>(image.width) * image.height;
-      problems.push_back({&image, unary_from_probabilities(random_probabilities(pixels, labels, gen))});
-    }
-    check_gpu_matches_cpu(problems, labels, PairwiseKernels{}, 10);
-    check_gpu_matches_cpu(problems, labels, PairwiseKernels{3, 3, 80, 13, 10}, 5);
-  }
+  check_batch_of_sizes({{1, 1}, {7, 3}, {40, 30}, {500, 375}, {33, 129}, {256, 256}}, gen);
 }
 
 TEST_CASE("GPU dense CRF: an image alone and inside a batch give the same bits, run to run", "[cuda][crf]") {

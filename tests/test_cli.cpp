@@ -125,7 +125,7 @@ TEST_CASE("the demo writes metrics, pictures, the log and a self-contained repor
   std::ifstream eval_file(dir.str() + "/wsol/metrics.json");
   const std::string eval_json((std::istreambuf_iterator<char>(eval_file)), std::istreambuf_iterator<char>());
   CHECK_THAT(eval_json, Catch::Contains("\"threshold_chosen_on\": \"val\"") && Catch::Contains("\"per_threshold\""));
-  CHECK(c2am_command("wsol eval --pick-on-test --mode release --weights " + model + common + " --out " + dir.str() +
+  CHECK(c2am_command("wsol eval --pick-on-test --protocol release --weights " + model + common + " --out " + dir.str() +
                      "/wsol/release.json").status == 0);
   Run boxes = c2am_command("wsol boxes --threshold 0.5 --weights " + model + common + " --out " + dir.str() + "/wsol/boxes.json");
   REQUIRE(boxes.status == 0);

@@ -32,15 +32,18 @@ std::string str(const Box& b) {
 
 }  // namespace
 
-TEST_CASE("uint8 scaling floors and the threshold is strict", "[wsol]") {
-  ScoreMap m{4, 1, {0.5f, 1.0f, 0.999f, 2.0f}};
-  CHECK(to_uint8(m) == std::vector<std::uint8_t>{127, 255, 254, 255});
-  // max 255, t = 0.5: cut ⌊127.5⌋ = 127, so 127 is out and 128 is in.
+TEST_CASE("uint8 scaling truncates, the threshold is strict, out-of-range maps are refused", "[wsol]") {
+  ScoreMap m{4, 1, {0.5f, 1.0f, 0.999f, 0.0f}};
+  CHECK(to_uint8(m) == std::vector<std::uint8_t>{127, 255, 254, 0});
+  // max 255, t = 0.5: cut int(127.5) = 127, so 127 is out and 128 is in.
   ScoreMap edge{3, 1, {127.0f / 255, 128.0f / 255, 1.0f}};
   const auto regions = threshold_regions(edge, 0.5);
   REQUIRE(regions.size() == 1);
-  CHECK(regions[0].pixels == 2);
   CHECK(regions[0].box.x0 == 1);
+  CHECK_THAT(c2am::testing::error_message([] { (void)to_uint8(ScoreMap{2, 1, {0.5f, 2.0f}}); }),
+             Catch::Contains("2") && Catch::Contains("outside [0, 1]") && Catch::Contains("x 1"));
+  CHECK_THAT(c2am::testing::error_message([] { (void)to_uint8(ScoreMap{1, 1, {NAN}}); }),
+             Catch::Contains("outside [0, 1]"));
 }
 
 TEST_CASE("several blobs: the largest contour wins, all are listed", "[wsol]") {
@@ -55,15 +58,15 @@ TEST_CASE("several blobs: the largest contour wins, all are listed", "[wsol]") {
   });
   const auto regions = threshold_regions(m, 0.5);
   REQUIRE(regions.size() == 2);
-  CHECK(regions[0].contour_area == 4.0);   // 3x3 pixel centres: 2 x 2
-  CHECK(regions[1].contour_area == 9.0);   // 4x4: 3 x 3
-  CHECK(regions[1].pixels == 16);
+  // OpenCV's order: the region found last in the raster scan comes first.
+  CHECK(regions[0].contour_area == 9.0);   // 4x4 pixel centres: 3 x 3
+  CHECK(regions[1].contour_area == 4.0);   // 3x3: 2 x 2
   const Box largest = largest_region_box(m, 0.5);
   INFO(str(largest));
   CHECK(same(largest, {6, 2, 9, 6}));  // x1 = 6 + 4 = 10 clipped to width - 1 = 9
   const auto boxes = all_region_boxes(m, 0.5);
   REQUIRE(boxes.size() == 2);
-  CHECK(same(boxes[0], {1, 1, 4, 4}));
+  CHECK(same(boxes[1], {1, 1, 4, 4}));
 }
 
 TEST_CASE("8-connectivity, nested regions and thin shapes", "[wsol]") {
@@ -79,11 +82,14 @@ TEST_CASE("8-connectivity, nested regions and thin shapes", "[wsol]") {
       "..........",
   });
   const auto regions = threshold_regions(m, 0.5);
-  REQUIRE(regions.size() == 2);
+  REQUIRE(regions.size() == 3);
   CHECK(same(regions[0].box, {0, 0, 9, 7}));  // the diagonal tail joins the ring
-  CHECK(same(regions[1].box, {5, 4, 6, 5}));  // the island inside the ring
-  CHECK(regions[1].contour_area == 0.0);      // one pixel
-  CHECK(regions[0].contour_area > regions[1].contour_area);
+  CHECK_FALSE(regions[0].hole);
+  CHECK(same(regions[1].box, {2, 2, 9, 7}));  // the ring's hole, traced along the ring (RETR_TREE)
+  CHECK(regions[1].hole);
+  CHECK(same(regions[2].box, {5, 4, 6, 5}));  // the island inside the hole
+  CHECK(regions[2].contour_area == 0.0);      // one pixel
+  CHECK(regions[0].contour_area > regions[2].contour_area);
   // A one-pixel-wide line has no area; a plus sign's contour is a polygon
   // through its 12 outer pixel centres: area 4 + 4 × 1 (arms) = ... computed:
   const ScoreMap line = map_of({"#####"});
@@ -110,26 +116,47 @@ TEST_CASE("regions at the border, empty and constant maps", "[wsol]") {
   CHECK(all_region_boxes(empty, 0.5).size() == 1);
   const ScoreMap constant{5, 4, std::vector<float>(20, 0.7f)};
   CHECK(same(largest_region_box(constant, 0.3), {0, 0, 4, 3}));  // everything, clipped
-  CHECK(normalize_min_max(constant).values == std::vector<float>(20, 0.0f));
+  const ScoreMap64 constant64{5, 4, std::vector<double>(20, 0.7)};
+  CHECK(normalize_min_max(constant64).values == std::vector<double>(20, 0.0));
 }
 
-TEST_CASE("min-max normalization and bilinear upsampling", "[wsol]") {
-  const ScoreMap m{2, 1, {2.0f, 4.0f}};
-  CHECK(normalize_min_max(m).values == std::vector<float>{0.0f, 1.0f});
-  // 2 -> 4 columns, align_corners = false: sources -0.25 (clamped to 0), 0.25, 0.75, 1.25.
-  const ScoreMap up = upsample(m, 4, 1);
-  CHECK(up.values[0] == Approx(2.0f));
-  CHECK(up.values[1] == Approx(2.5f));
-  CHECK(up.values[2] == Approx(3.5f));
-  CHECK(up.values[3] == Approx(4.0f));
+TEST_CASE("equal contour areas: the region found last wins, as in wsolevaluation and the release", "[wsol]") {
+  // Two one-pixel regions (area 0 each): the later one in raster order.
+  CHECK(same(largest_region_box(ScoreMap{3, 1, {1, 0, 1}}, 0.5), {2, 0, 2, 0}));
+  const ScoreMap twins = map_of({
+      "........",
+      ".#......",
+      "........",
+      "........",
+      "........",
+      "........",
+      ".....#..",
+      "........",
+  });
+  CHECK(same(largest_region_box(twins, 0.5), {5, 6, 6, 7}));
 }
 
-TEST_CASE("IoU and best IoU", "[wsol][metrics]") {
-  CHECK(iou({0, 0, 10, 10}, {5, 5, 15, 15}) == Approx(25.0 / 175.0));
-  CHECK(iou({0, 0, 10, 10}, {0, 0, 10, 10}) == 1.0);
-  CHECK(iou({0, 0, 10, 10}, {10, 0, 20, 10}) == 0.0);
-  CHECK(iou({}, {}) == 0.0);
-  CHECK(best_iou({{0, 0, 2, 2}, {0, 0, 10, 10}}, {{20, 20, 30, 30}, {0, 0, 10, 5}}) == Approx(0.5));
+TEST_CASE("min-max normalization as wsolevaluation's normalize_scoremap", "[wsol]") {
+  const ScoreMap64 m{3, 1, {2.0, 4.0, 3.0}};
+  CHECK(normalize_min_max(m).values == std::vector<double>{0.0, 1.0, 0.5});
+  CHECK_THROWS_AS(normalize_min_max(ScoreMap64{2, 1, {0.0, NAN}}), Error);
+}
+
+TEST_CASE("IoU: inclusive pixel areas (wsolevaluation), continuous float32 (release)", "[wsol][metrics]") {
+  // wsolevaluation: areas (x1 − x0 + 1)(y1 − y0 + 1): 6×6 / (11² + 11² − 36).
+  CHECK(iou({0, 0, 10, 10}, {5, 5, 15, 15}) == Approx(36.0 / 206.0));
+  CHECK(iou({2, 2, 6, 6}, {2, 2, 8, 8}) == Approx(25.0 / 49.0));  // ≥ 0.5: counts at δ = 0.5
+  CHECK(iou({0, 0, 10, 10}, {11, 0, 20, 10}) == 0.0);
+  CHECK(iou({0, 0, 10, 10}, {10, 0, 20, 10}) == Approx(11.0 / (121 + 121 - 11)));  // one shared column
+  // The release: areas (x1 − x0)(y1 − y0), IoU > 0.5 to count.
+  CHECK(iou({0, 0, 10, 10}, {5, 5, 15, 15}, Protocol::release) == Approx(25.0 / 175.0));
+  CHECK(iou({0, 0, 10, 10}, {10, 0, 20, 10}, Protocol::release) == 0.0);
+  CHECK(std::isnan(iou({}, {}, Protocol::release)));  // 0/0 ...
+  CHECK(localized(std::nan(""), 0.5, Protocol::release));  // ... counts as correct in the release's loop
+  CHECK_FALSE(localized(0.5, 0.5, Protocol::release));
+  CHECK(localized(0.5, 0.5, Protocol::wsolevaluation));
+  CHECK(best_iou({{0, 0, 2, 2}, {0, 0, 10, 10}}, {{20, 20, 30, 30}, {0, 0, 10, 5}}, Protocol::release) ==
+        Approx(0.5));
 }
 
 TEST_CASE("GT-known Loc, Top-k Loc and MaxBoxAccV2 on hand-computed cases", "[wsol][metrics]") {
@@ -170,8 +197,10 @@ TEST_CASE("GT-known Loc, Top-k Loc and MaxBoxAccV2 on hand-computed cases", "[ws
   CHECK_FALSE(single.has_predictions());
   CHECK(best_index({0.2, 0.7, 0.7, 0.1}) == 1);
   CHECK(release_thresholds().size() == 19);
-  CHECK(release_thresholds().front() == Approx(0.05));
+  CHECK(release_thresholds()[6] == 7 / 20.0);  // not 7 × 0.05, one unit in the last place apart
+  CHECK(release_thresholds()[6] != 7 * 0.05);
   CHECK(box_acc_thresholds().size() == 100);
+  CHECK(box_acc_thresholds()[7] == 7 * 0.01);
 }
 
 TEST_CASE("the test transform maps boxes into the crop and back", "[wsol]") {
@@ -179,7 +208,7 @@ TEST_CASE("the test transform maps boxes into the crop and back", "[wsol]") {
   o.resize = 480;
   o.crop = 448;
   const CropGeometry g = crop_geometry(960, 240, o);  // x scale 0.5, y scale 2, crop offset 16
-  const Box in_crop = g.to_crop({100, 20, 500, 100});
+  const Box in_crop = g.to_crop({100, 20, 500, 100}, Protocol::wsolevaluation);
   CHECK(in_crop.x0 == Approx(50 - 16));
   CHECK(in_crop.y0 == Approx(40 - 16));
   CHECK(in_crop.x1 == Approx(250 - 16));
@@ -187,9 +216,12 @@ TEST_CASE("the test transform maps boxes into the crop and back", "[wsol]") {
   const Box back = g.to_original(in_crop);
   CHECK(back.x0 == Approx(100));
   CHECK(back.y1 == Approx(100));
-  // Parts outside the crop are clipped to it.
-  const Box clipped = g.to_crop({0, 0, 960, 240});
+  // Parts outside the crop are clipped to it (wsolevaluation refuses
+  // coordinates outside the image); the release keeps them.
+  const Box clipped = g.to_crop({0, 0, 960, 240}, Protocol::wsolevaluation);
   CHECK((clipped.x0 == 0 && clipped.y0 == 0 && clipped.x1 == 448 && clipped.y1 == 448));
+  const Box kept = g.to_crop({0, 0, 960, 240}, Protocol::release);
+  CHECK((kept.x0 == -16 && kept.y0 == -16 && kept.x1 == 464 && kept.y1 == 464));
 }
 
 TEST_CASE("baselines score fixed boxes", "[wsol]") {

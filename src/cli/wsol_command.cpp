@@ -26,7 +26,7 @@ namespace c2am::cli {
 namespace {
 
 struct WsolOptions {
-  std::string weights, data, split, pick_on = "val", predictions, out, mode = "upsampled", device = "cpu";
+  std::string weights, data, split, pick_on = "val", predictions, out, protocol = "wsolevaluation", device = "cpu";
   bool pick_on_test = false;
   double threshold = -1;
   int resize = 480, crop = 448;
@@ -45,7 +45,7 @@ Loaded load(const WsolOptions& o) {
   Loaded l{load_trained_model(o.weights, device), {}};
   l.options.resize = o.resize;
   l.options.crop = o.crop;
-  l.options.mode = o.mode == "release" ? wsol::MapMode::Release : wsol::MapMode::Upsampled;
+  l.options.protocol = wsol::parse_protocol(o.protocol);
   l.options.flipped = l.model.flipped;
   return l;
 }
@@ -85,23 +85,24 @@ int run_eval(const WsolOptions& o) {
   const auto maps = wsol::compute_maps(*l.model.model, *data, l.options);
   std::vector<std::vector<int>> top5;
   if (!o.predictions.empty()) top5 = read_predictions(o.predictions, *data, maps);
-  const wsol::Evaluator result = wsol::evaluate(maps, l.options.thresholds, top5);
+  const std::vector<double> sweep = l.options.sweep();
+  const wsol::Evaluator result = wsol::evaluate(maps, sweep, top5);
   // The threshold: from another split (default), or from this one as the release does.
   std::vector<double> picking = result.gt_known();
   std::string picked_on = o.split + " (the evaluated split, as the release)";
   if (!o.pick_on_test) {
     const auto pick = open_dataset(o.data, o.pick_on);
-    picking = wsol::evaluate(wsol::compute_maps(*l.model.model, *pick, l.options), l.options.thresholds).gt_known();
+    picking = wsol::evaluate(wsol::compute_maps(*l.model.model, *pick, l.options), sweep).gt_known();
     picked_on = o.pick_on;
   }
   const std::size_t best = wsol::best_index(picking);
   nlohmann::json table = nlohmann::json::array();
   std::printf("%9s %14s %14s%s\n", "threshold", ("GT-known " + o.pick_on).c_str(), ("GT-known " + o.split).c_str(),
               top5.empty() ? "" : "     Top-1 Loc     Top-5 Loc");
-  for (std::size_t i = 0; i < l.options.thresholds.size(); ++i) {
-    nlohmann::json row = {{"threshold", l.options.thresholds[i]}, {"gt_known_loc_pick", picking[i]},
+  for (std::size_t i = 0; i < sweep.size(); ++i) {
+    nlohmann::json row = {{"threshold", sweep[i]}, {"gt_known_loc_pick", picking[i]},
                           {"gt_known_loc", result.gt_known()[i]}};
-    std::printf("%9.2f %13.2f%% %13.2f%%", l.options.thresholds[i], 100 * picking[i], 100 * result.gt_known()[i]);
+    std::printf("%9.2f %13.2f%% %13.2f%%", sweep[i], 100 * picking[i], 100 * result.gt_known()[i]);
     if (!top5.empty()) {
       row["top1_loc"] = result.top1_loc()[i];
       row["top5_loc"] = result.top5_loc()[i];
@@ -112,17 +113,17 @@ int run_eval(const WsolOptions& o) {
   }
   nlohmann::json metrics = {{"split", o.split},
                             {"images", result.images()},
-                            {"threshold", l.options.thresholds[best]},
+                            {"threshold", sweep[best]},
                             {"threshold_chosen_on", picked_on},
                             {"gt_known_loc", result.gt_known()[best]},
                             {"max_box_acc", result.max_box_acc()},
                             {"max_box_acc_v2", result.max_box_acc_v2()},
-                            {"mode", o.mode},
+                            {"protocol", o.protocol},
                             {"per_threshold", table}};
   if (!top5.empty()) metrics["top1_loc"] = result.top1_loc()[best], metrics["top5_loc"] = result.top5_loc()[best];
   io::write_text_atomically(o.out, metrics.dump(2) + "\n");
   std::printf("GT-known Loc %.2f%% at threshold %.2f (chosen on %s), MaxBoxAccV2 %.2f%%\nmetrics: %s\n",
-              100 * result.gt_known()[best], l.options.thresholds[best], picked_on.c_str(),
+              100 * result.gt_known()[best], sweep[best], picked_on.c_str(),
               100 * result.max_box_acc_v2(), o.out.c_str());
   return 0;
 }
@@ -152,7 +153,6 @@ int run_boxes(const WsolOptions& o) {
 
 int run_vis(const WsolOptions& o) {
   Loaded l = load(o);
-  l.options.mode = wsol::MapMode::Upsampled;  // pictures need a full-resolution map
   const auto data = open_dataset(o.data, o.split);
   const auto maps = wsol::compute_maps(*l.model.model, *data, l.options);
   fs::create_directories(o.out);
@@ -162,7 +162,7 @@ int run_vis(const WsolOptions& o) {
     const Image image = data->load_image(e.index);
     const Image input = crop(resize(image, l.options.resize, l.options.resize),
                              center_crop_box(l.options.resize, l.options.resize, l.options.crop));
-    Image vis = heatmap_overlay(input, e.map.values);
+    Image vis = heatmap_overlay(input, e.crop_map());
     for (const Box& g : e.gt) draw_box(vis, g, {40, 220, 40});
     draw_box(vis, wsol::predicted_box(e, o.threshold), {230, 30, 30});
     const std::string& path = data->sample(e.index).image_path;
@@ -197,9 +197,11 @@ Run add_wsol(CLI::App& app) {
   eval->out = "runs/wsol/metrics.json";
   e->add_option("--pick-on", eval->pick_on, "Split that chooses the threshold")->capture_default_str();
   e->add_flag("--pick-on-test", eval->pick_on_test, "Choose the threshold on the evaluated split (the release's way)");
-  e->add_option("--mode", eval->mode, "upsampled (wsolevaluation) or release (low-resolution map)")
+  e->add_option("--protocol", eval->protocol,
+                 "wsolevaluation (bicubic-upsampled maps, IoU with +1, MaxBoxAccV2) or release (the C²AM "
+                 "release's test: low-resolution map, IoU > 0.5)")
       ->capture_default_str()
-      ->check(CLI::IsMember({"upsampled", "release"}));
+      ->check(CLI::IsMember({"wsolevaluation", "release"}));
   e->add_option("--predictions", eval->predictions, "Classifier top-5 per image: 'path c1 c2 c3 c4 c5' lines")
       ->check(CLI::ExistingFile);
   e->add_option("--out", eval->out, "Metrics JSON")->capture_default_str();

@@ -1,178 +1,142 @@
+// Boxes from thresholded score maps under the two WSOL protocols (see
+// include/c2am/wsol/boxes.hpp); the borders come from src/wsol/contours.cpp.
+
 #include "c2am/wsol/boxes.hpp"
 
 #include <algorithm>
-#include <array>
 #include <cmath>
 
 #include "c2am/core/error.hpp"
+#include "wsol/regions.hpp"
 
 namespace c2am::wsol {
 
 namespace {
 
-void check_map(const ScoreMap& map, const char* op) {
+template <typename T>
+void check_map(const BasicScoreMap<T>& map, const char* op) {
   check(map.width >= 1 && map.height >= 1 && map.values.size() == static_cast<std::size_t>(map.width) * map.height,
         op, "invalid ", map.width, "x", map.height, " map with ", map.values.size(), " values");
 }
 
-// 8-neighbour offsets, clockwise in image coordinates (y down), from east.
-constexpr std::array<std::array<int, 2>, 8> kNeighbours = {
-    {{1, 0}, {1, 1}, {0, 1}, {-1, 1}, {-1, 0}, {-1, -1}, {0, -1}, {1, -1}}};
-
-// Traces the outer boundary of the region containing `start`, the region's
-// first pixel in raster order (so its west and north neighbours are
-// outside). Moore-neighbour tracing with Jacob's stopping criterion.
-std::vector<std::array<int, 2>> trace_outer(const std::vector<std::uint8_t>& on, int w, int h, int sx, int sy) {
-  const auto inside = [&](int x, int y) { return x >= 0 && y >= 0 && x < w && y < h && on[static_cast<std::size_t>(y) * w + x]; };
-  std::vector<std::array<int, 2>> contour{{sx, sy}};
-  // We arrived at the start from the west (a background pixel): search
-  // clockwise starting just after the direction pointing back there.
-  int x = sx, y = sy, back = 4;  // direction to the pixel we came from
-  std::array<int, 2> second{-1, -1};
-  for (std::size_t guard = 0; guard < 4u * static_cast<std::size_t>(w) * h + 8; ++guard) {
-    int found = -1;
-    for (int k = 1; k <= 8; ++k) {
-      const int d = (back + k) % 8;
-      if (inside(x + kNeighbours[d][0], y + kNeighbours[d][1])) {
-        found = d;
-        break;
-      }
-    }
-    if (found < 0) return contour;  // an isolated pixel
-    const int nx = x + kNeighbours[found][0], ny = y + kNeighbours[found][1];
-    if (x == sx && y == sy && second[0] >= 0 && nx == second[0] && ny == second[1]) {
-      contour.pop_back();  // back at the start, about to repeat the first move
-      return contour;
-    }
-    if (second[0] < 0) second = {nx, ny};
-    // The new backtrack is the (background) neighbour examined just before
-    // the move; the next search starts from it, seen from the new pixel.
-    const auto& before = kNeighbours[(found + 7) % 8];
-    const int bx = before[0] - kNeighbours[found][0], by = before[1] - kNeighbours[found][1];
-    for (int k = 0; k < 8; ++k)
-      if (kNeighbours[k][0] == bx && kNeighbours[k][1] == by) back = k;
-    x = nx, y = ny;
-    contour.push_back({x, y});
-  }
-  return contour;
+// Pixels strictly above int(threshold · max) — the product in float64, as
+// both references compute it from a Python float and a uint8 maximum.
+std::vector<std::uint8_t> above(const std::vector<std::uint8_t>& gray, double threshold) {
+  const int highest = *std::max_element(gray.begin(), gray.end());
+  const int cut = static_cast<int>(threshold * highest);  // int() truncates toward zero
+  std::vector<std::uint8_t> mask(gray.size());
+  for (std::size_t i = 0; i < gray.size(); ++i) mask[i] = gray[i] > cut;
+  return mask;
 }
 
-double polygon_area(const std::vector<std::array<int, 2>>& points) {
-  double twice = 0;
-  for (std::size_t i = 0; i < points.size(); ++i) {
-    const auto& a = points[i];
-    const auto& b = points[(i + 1) % points.size()];
-    twice += static_cast<double>(a[0]) * b[1] - static_cast<double>(b[0]) * a[1];
-  }
-  return std::abs(twice) / 2.0;
+Box capped_box(const Contour& c, int width, int height) {
+  Box b;
+  b.x0 = static_cast<float>(c.x);
+  b.y0 = static_cast<float>(c.y);
+  b.x1 = static_cast<float>(std::min(c.x + c.width, width - 1));
+  b.y1 = static_cast<float>(std::min(c.y + c.height, height - 1));
+  return b;
 }
 
 }  // namespace
 
-std::vector<std::uint8_t> to_uint8(const ScoreMap& map) {
+const char* protocol_name(Protocol protocol) {
+  return protocol == Protocol::release ? "release" : "wsolevaluation";
+}
+
+Protocol parse_protocol(const std::string& text) {
+  if (text == "wsolevaluation") return Protocol::wsolevaluation;
+  if (text == "release") return Protocol::release;
+  throw Error("wsol: unknown protocol '" + text + "' (wsolevaluation or release)");
+}
+
+template <typename T>
+std::vector<std::uint8_t> to_uint8(const BasicScoreMap<T>& map, Protocol protocol) {
   check_map(map, "to_uint8");
   std::vector<std::uint8_t> out(map.values.size());
   for (std::size_t i = 0; i < out.size(); ++i) {
-    const float v = std::isfinite(map.values[i]) ? std::clamp(map.values[i], 0.0f, 1.0f) : 0.0f;
-    out[i] = static_cast<std::uint8_t>(std::floor(255.0f * v));
+    const T v = map.values[i];
+    check(v >= T(0) && v <= T(1), "wsol", "score map value ", static_cast<double>(v), " at pixel (x ",
+          i % static_cast<std::size_t>(map.width), ", y ", i / static_cast<std::size_t>(map.width),
+          ") is outside [0, 1] (", protocol_name(protocol), " protocol; a NaN fails too)");
+    // numpy's astype(np.uint8) truncates.
+    out[i] = protocol == Protocol::release
+                 ? static_cast<std::uint8_t>(static_cast<float>(v) * 255.0f)
+                 : static_cast<std::uint8_t>(static_cast<double>(v) * 255.0);
   }
   return out;
 }
 
-std::vector<Region> threshold_regions(const ScoreMap& map, double threshold) {
-  const std::vector<std::uint8_t> gray = to_uint8(map);
-  const int w = map.width, h = map.height;
-  const int highest = *std::max_element(gray.begin(), gray.end());
-  const int cut = static_cast<int>(std::floor(threshold * highest));
-  std::vector<std::uint8_t> on(gray.size());
-  for (std::size_t i = 0; i < gray.size(); ++i) on[i] = gray[i] > cut;
+namespace detail {
 
-  std::vector<int> label(gray.size(), -1);
+std::vector<Region> regions_of_gray(const std::vector<std::uint8_t>& gray, int width, int height, double threshold) {
   std::vector<Region> regions;
-  std::vector<std::size_t> stack;
-  for (int y = 0; y < h; ++y)
-    for (int x = 0; x < w; ++x) {
-      const std::size_t p = static_cast<std::size_t>(y) * w + x;
-      if (!on[p] || label[p] >= 0) continue;
-      // Flood the 8-connected region, tracking its extent.
-      const int id = static_cast<int>(regions.size());
-      Region region;
-      int x0 = x, x1 = x, y0 = y, y1 = y;
-      stack.assign(1, p);
-      label[p] = id;
-      while (!stack.empty()) {
-        const std::size_t q = stack.back();
-        stack.pop_back();
-        ++region.pixels;
-        const int qx = static_cast<int>(q % w), qy = static_cast<int>(q / w);
-        x0 = std::min(x0, qx), x1 = std::max(x1, qx), y0 = std::min(y0, qy), y1 = std::max(y1, qy);
-        for (const auto& d : kNeighbours) {
-          const int nx = qx + d[0], ny = qy + d[1];
-          if (nx < 0 || ny < 0 || nx >= w || ny >= h) continue;
-          const std::size_t r = static_cast<std::size_t>(ny) * w + nx;
-          if (on[r] && label[r] < 0) label[r] = id, stack.push_back(r);
-        }
-      }
-      region.contour_area = polygon_area(trace_outer(on, w, h, x, y));
-      // cv2.boundingRect: width = max − min + 1; then the clipping rule.
-      region.box.x0 = static_cast<float>(x0);
-      region.box.y0 = static_cast<float>(y0);
-      region.box.x1 = static_cast<float>(std::min(x1 + 1, w - 1));
-      region.box.y1 = static_cast<float>(std::min(y1 + 1, h - 1));
-      regions.push_back(region);
-    }
+  for (const Contour& c : find_contours(above(gray, threshold), width, height))
+    regions.push_back(Region{capped_box(c, width, height), c.area, c.hole});
   return regions;
 }
 
-Box largest_region_box(const ScoreMap& map, double threshold) {
-  const auto regions = threshold_regions(map, threshold);
+Box largest_box(const std::vector<Region>& regions) {
   if (regions.empty()) return Box{};
-  const auto best = std::max_element(regions.begin(), regions.end(), [](const Region& a, const Region& b) {
-    return a.contour_area < b.contour_area;
-  });
+  // Python's max: the first of equal areas in the list order.
+  const Region* best = &regions.front();
+  for (const Region& r : regions)
+    if (r.contour_area > best->contour_area) best = &r;
   return best->box;
 }
 
-std::vector<Box> all_region_boxes(const ScoreMap& map, double threshold) {
+std::vector<Box> all_boxes(const std::vector<Region>& regions) {
   std::vector<Box> boxes;
-  for (const Region& r : threshold_regions(map, threshold)) boxes.push_back(r.box);
+  for (const Region& r : regions) boxes.push_back(r.box);
   if (boxes.empty()) boxes.push_back(Box{});
   return boxes;
 }
 
-ScoreMap normalize_min_max(const ScoreMap& map) {
+}  // namespace detail
+
+template <typename T>
+std::vector<Region> threshold_regions(const BasicScoreMap<T>& map, double threshold, Protocol protocol) {
+  return detail::regions_of_gray(to_uint8(map, protocol), map.width, map.height, threshold);
+}
+
+template <typename T>
+Box largest_region_box(const BasicScoreMap<T>& map, double threshold, Protocol protocol) {
+  return detail::largest_box(threshold_regions(map, threshold, protocol));
+}
+
+template <typename T>
+std::vector<Box> all_region_boxes(const BasicScoreMap<T>& map, double threshold, Protocol protocol) {
+  return detail::all_boxes(threshold_regions(map, threshold, protocol));
+}
+
+ScoreMap64 normalize_min_max(const ScoreMap64& map) {
   check_map(map, "normalize_min_max");
-  const auto [lo, hi] = std::minmax_element(map.values.begin(), map.values.end());
-  ScoreMap out = map;
-  const float range = *hi - *lo;
-  for (float& v : out.values) v = range > 0 ? (v - *lo) / range : 0.0f;
+  for (double v : map.values) check(!std::isnan(v), "normalize_min_max", "the score map holds NaN");
+  ScoreMap64 out = map;
+  const double lo = *std::min_element(out.values.begin(), out.values.end());
+  for (double& v : out.values) v -= lo;
+  const double hi = *std::max_element(out.values.begin(), out.values.end());
+  // wsolevaluation returns zeros for a constant map, which subtracting the
+  // minimum already gave; otherwise it divides by the new maximum. (It also
+  // turns a map holding NaN into zeros; c2am refuses such maps above.)
+  if (hi != 0)
+    for (double& v : out.values) v /= hi;
   return out;
 }
 
-ScoreMap upsample(const ScoreMap& map, int width, int height) {
-  check_map(map, "upsample");
-  check(width >= 1 && height >= 1, "upsample", "target ", width, "x", height, " is empty");
-  ScoreMap out{width, height, std::vector<float>(static_cast<std::size_t>(width) * height)};
-  const auto source = [](int dst, int in, int out_size, int& i0, int& i1, float& frac) {
-    const float s = std::max(0.0f, (dst + 0.5f) * static_cast<float>(in) / static_cast<float>(out_size) - 0.5f);
-    i0 = std::min(static_cast<int>(s), in - 1);
-    i1 = std::min(i0 + 1, in - 1);
-    frac = s - static_cast<float>(i0);
-  };
-  for (int y = 0; y < height; ++y) {
-    int y0, y1;
-    float fy;
-    source(y, map.height, height, y0, y1, fy);
-    for (int x = 0; x < width; ++x) {
-      int x0, x1;
-      float fx;
-      source(x, map.width, width, x0, x1, fx);
-      const auto at = [&](int yy, int xx) { return map.values[static_cast<std::size_t>(yy) * map.width + xx]; };
-      out.values[static_cast<std::size_t>(y) * width + x] =
-          (1 - fy) * ((1 - fx) * at(y0, x0) + fx * at(y0, x1)) + fy * ((1 - fx) * at(y1, x0) + fx * at(y1, x1));
-    }
-  }
-  return out;
+ScoreMap64 upsample_normalized(const ScoreMap& map, int width, int height) {
+  check_map(map, "upsample_normalized");
+  ScoreMap64 wide{map.width, map.height, std::vector<double>(map.values.begin(), map.values.end())};
+  return normalize_min_max(resize_bicubic(wide, width, height));
 }
+
+template std::vector<std::uint8_t> to_uint8(const ScoreMap&, Protocol);
+template std::vector<std::uint8_t> to_uint8(const ScoreMap64&, Protocol);
+template std::vector<Region> threshold_regions(const ScoreMap&, double, Protocol);
+template std::vector<Region> threshold_regions(const ScoreMap64&, double, Protocol);
+template Box largest_region_box(const ScoreMap&, double, Protocol);
+template Box largest_region_box(const ScoreMap64&, double, Protocol);
+template std::vector<Box> all_region_boxes(const ScoreMap&, double, Protocol);
+template std::vector<Box> all_region_boxes(const ScoreMap64&, double, Protocol);
 
 }  // namespace c2am::wsol

@@ -154,11 +154,12 @@ DemoResult run_demo(const DemoConfig& c) {
   eo.crop = c.image_size;
   eo.flipped = model.flipped;
   const auto val_maps = compute_maps(*model.model, *val, eo);
-  const Evaluator val_eval = evaluate(val_maps, eo.thresholds);
+  const std::vector<double> sweep = eo.sweep();
+  const Evaluator val_eval = evaluate(val_maps, sweep);
   const std::size_t best = best_index(val_eval.gt_known());
-  const double threshold = eo.thresholds[best];
+  const double threshold = sweep[best];
   const auto test_maps = compute_maps(*model.model, *test, eo);
-  const Evaluator test_eval = evaluate(test_maps, eo.thresholds);
+  const Evaluator test_eval = evaluate(test_maps, sweep);
   const BaselineScores full = full_image_baseline(test_maps), center = center_baseline(test_maps);
 
   DemoResult result;
@@ -174,13 +175,13 @@ DemoResult run_demo(const DemoConfig& c) {
   for (std::size_t i = 0; i < test_maps.size() && i < 24; ++i) {
     const EvaluatedImage& e = test_maps[i];
     const Image image = test->load_image(e.index);
-    Image vis = heatmap_overlay(image, e.map.values, 0.45f);
+    Image vis = heatmap_overlay(image, e.crop_map(), 0.45f);
     for (const Box& g : e.gt) draw_box(vis, g, {40, 220, 40}, 1);
     const Box predicted = predicted_box(e, threshold);
     draw_box(vis, predicted, {230, 30, 30}, 1);
     const Image large = resize(vis, vis.width * 2, vis.height * 2, Interpolation::Bilinear);
     write_png(c.output_dir + "/vis/test_" + std::to_string(i) + ".png", large);
-    pictures.push_back({large, iou(predicted, e.gt.front())});
+    pictures.push_back({large, best_iou({predicted}, e.gt)});
   }
   result.seconds = seconds_since(start);
   const nlohmann::json metrics = {
@@ -191,8 +192,9 @@ DemoResult run_demo(const DemoConfig& c) {
       {"threshold_chosen_on", "validation"},
       {"baseline_full_image", {{"gt_known_loc", full.gt_known}, {"max_box_acc_v2", full.max_box_acc_v2}}},
       {"baseline_center", {{"gt_known_loc", center.gt_known}, {"max_box_acc_v2", center.max_box_acc_v2}}},
-      {"validation_sweep", sweep_table(eo.thresholds, val_eval.gt_known())},
-      {"test_sweep", sweep_table(eo.thresholds, test_eval.gt_known())},
+      {"protocol", protocol_name(eo.protocol)},
+      {"validation_sweep", sweep_table(sweep, val_eval.gt_known())},
+      {"test_sweep", sweep_table(sweep, test_eval.gt_known())},
       {"images", {{"train", train->size()}, {"validation", val->size()}, {"test", test->size()}}},
       {"map_flipped", model.flipped},
       {"seconds", {{"pretraining", pretrain_seconds}, {"training", train_seconds}, {"total", result.seconds}}},

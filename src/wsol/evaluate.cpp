@@ -13,25 +13,46 @@ namespace c2am::wsol {
 
 CropGeometry crop_geometry(int width, int height, const EvalOptions& o) {
   check(o.crop >= 1 && o.crop <= o.resize, "wsol", "crop ", o.crop, " must be in [1, resize = ", o.resize, "]");
+  check(width >= 1 && height >= 1, "wsol", "image of ", width, "x", height, " pixels");
   CropGeometry g;
+  g.width = width, g.height = height, g.resize = o.resize, g.crop = o.crop;
   g.scale_x = static_cast<double>(o.resize) / width;
   g.scale_y = static_cast<double>(o.resize) / height;
   const CropBox box = center_crop_box(o.resize, o.resize, o.crop);
   g.offset_x = box.x;
   g.offset_y = box.y;
-  g.crop = o.crop;
   return g;
 }
 
-Box CropGeometry::to_crop(const Box& b) const {
-  const auto cx = [&](double v) { return static_cast<float>(std::clamp(v * scale_x - offset_x, 0.0, double(crop))); };
-  const auto cy = [&](double v) { return static_cast<float>(std::clamp(v * scale_y - offset_y, 0.0, double(crop))); };
-  return {cx(b.x0), cy(b.y0), cx(b.x1), cy(b.y1), b.label};
+Box CropGeometry::to_crop(const Box& b, Protocol protocol) const {
+  if (protocol == Protocol::release) {
+    // cub200.py: float32 tensors; the Python-float scale is rounded to
+    // float32 before the multiply; the offset is (resize − crop) / 2.
+    const float sx = static_cast<float>(static_cast<double>(resize) / width);
+    const float sy = static_cast<float>(static_cast<double>(resize) / height);
+    const float shift = static_cast<float>((resize - crop) / 2.0);
+    return {b.x0 * sx - shift, b.y0 * sy - shift, b.x1 * sx - shift, b.y1 * sy - shift, b.label};
+  }
+  const auto map = [&](double v, int size, double offset) {
+    return static_cast<float>(std::clamp(v * resize / size - offset, 0.0, double(crop)));
+  };
+  return {map(b.x0, width, offset_x), map(b.y0, height, offset_y), map(b.x1, width, offset_x),
+          map(b.y1, height, offset_y), b.label};
 }
 
 Box CropGeometry::to_original(const Box& b) const {
   return {static_cast<float>((b.x0 + offset_x) / scale_x), static_cast<float>((b.y0 + offset_y) / scale_y),
           static_cast<float>((b.x1 + offset_x) / scale_x), static_cast<float>((b.y1 + offset_y) / scale_y), b.label};
+}
+
+std::vector<float> EvaluatedImage::crop_map() const {
+  if (protocol == Protocol::wsolevaluation) return {upsampled.values.begin(), upsampled.values.end()};
+  // Release: the low-resolution map, upsampled for display only.
+  const ScoreMap64 wide{map.width, map.height, std::vector<double>(map.values.begin(), map.values.end())};
+  const ScoreMap64 shown = resize_bicubic(wide, geometry.crop, geometry.crop);
+  std::vector<float> out;
+  for (double v : shown.values) out.push_back(static_cast<float>(std::clamp(v, 0.0, 1.0)));
+  return out;
 }
 
 std::vector<EvaluatedImage> compute_maps(Model& model, const Dataset& dataset, const EvalOptions& o) {
@@ -43,20 +64,19 @@ std::vector<EvaluatedImage> compute_maps(Model& model, const Dataset& dataset, c
     const Image image = dataset.load_image(i);
     EvaluatedImage e;
     e.index = i;
+    e.protocol = o.protocol;
     e.label = dataset.sample(i).label;
     e.geometry = crop_geometry(image.width, image.height, o);
-    for (const Box& b : dataset.sample(i).boxes) e.gt.push_back(e.geometry.to_crop(b));
+    for (const Box& b : dataset.sample(i).boxes) e.gt.push_back(e.geometry.to_crop(b, o.protocol));
     const Image input = crop(resize(image, o.resize, o.resize), center_crop_box(o.resize, o.resize, o.crop));
     Tensor map = model.forward(to_batch({input}).to(model.config().device)).map;
     if (o.flipped) map = 1.0 - map;
     const Tensor host = map.to(Device::cpu()).to(DType::Float32).contiguous();
-    ScoreMap low{static_cast<int>(host.size(3)), static_cast<int>(host.size(2)), host.to_vector<float>()};
-    if (o.mode == MapMode::Upsampled) {
-      e.map = normalize_min_max(upsample(low, o.crop, o.crop));
-      e.stride = 1;
+    e.map = ScoreMap{static_cast<int>(host.size(3)), static_cast<int>(host.size(2)), host.to_vector<float>()};
+    if (o.protocol == Protocol::wsolevaluation) {
+      e.upsampled = upsample_normalized(e.map, o.crop, o.crop);
     } else {
-      e.map = std::move(low);
-      e.stride = o.crop / e.map.width;
+      e.box_scale = static_cast<double>(o.crop) / e.map.width;  // true division, widths only (the release)
     }
     out.push_back(std::move(e));
   }
@@ -64,33 +84,32 @@ std::vector<EvaluatedImage> compute_maps(Model& model, const Dataset& dataset, c
 }
 
 namespace {
-Box scaled(Box b, int stride) {
-  b.x0 *= stride, b.y0 *= stride, b.x1 *= stride, b.y1 *= stride;
-  return b;
+Box scaled_box(Box b, double scale) {
+  if (scale == 1.0) return b;
+  const auto s = [scale](float v) { return static_cast<float>(static_cast<double>(v) * scale); };
+  return {s(b.x0), s(b.y0), s(b.x1), s(b.y1), b.label};
 }
 }  // namespace
 
 Box predicted_box(const EvaluatedImage& image, double threshold) {
-  return scaled(largest_region_box(image.map, threshold), image.stride);
+  if (image.protocol == Protocol::wsolevaluation) return largest_region_box(image.upsampled, threshold, image.protocol);
+  return scaled_box(largest_region_box(image.map, threshold, image.protocol), image.box_scale);
 }
 
 Evaluator evaluate(const std::vector<EvaluatedImage>& images, const std::vector<double>& thresholds,
                    const std::vector<std::vector<int>>& top5) {
   check(top5.empty() || top5.size() == images.size(), "wsol::evaluate", top5.size(), " predictions for ",
         images.size(), " images");
-  Evaluator e(thresholds);
+  const Protocol protocol = images.empty() ? Protocol::wsolevaluation : images.front().protocol;
+  Evaluator e(thresholds, protocol);
   for (std::size_t i = 0; i < images.size(); ++i) {
     const EvaluatedImage& image = images[i];
-    if (image.stride == 1) {
-      e.add(image.map, image.gt, image.label, top5.empty() ? std::vector<int>{} : top5[i]);
+    check(image.protocol == protocol, "wsol::evaluate", "images evaluated under two protocols");
+    const std::vector<int> predictions = top5.empty() ? std::vector<int>{} : top5[i];
+    if (protocol == Protocol::wsolevaluation) {
+      e.add(image.upsampled, image.gt, image.label, predictions);
     } else {
-      // Release mode: compare in map coordinates by scaling the ground truth down.
-      std::vector<Box> gt;
-      for (Box b : image.gt) {
-        b.x0 /= image.stride, b.y0 /= image.stride, b.x1 /= image.stride, b.y1 /= image.stride;
-        gt.push_back(b);
-      }
-      e.add(image.map, gt, image.label, top5.empty() ? std::vector<int>{} : top5[i]);
+      e.add(image.map, image.gt, image.label, predictions, image.box_scale);
     }
   }
   return e;
@@ -102,9 +121,9 @@ BaselineScores score_fixed(const std::vector<EvaluatedImage>& images, const std:
   std::array<std::size_t, 3> hits{0, 0, 0};
   std::size_t located = 0;
   for (const auto& image : images) {
-    const double best = best_iou({box(image)}, image.gt);
-    located += best > 0.5;
-    for (std::size_t d = 0; d < 3; ++d) hits[d] += best >= kBoxAccIous[d];
+    const double best = best_iou({box(image)}, image.gt, image.protocol);
+    located += localized(best, 0.5, image.protocol);
+    for (std::size_t d = 0; d < 3; ++d) hits[d] += localized(best, kBoxAccIous[d], image.protocol);
   }
   const double n = std::max<double>(1.0, static_cast<double>(images.size()));
   s.gt_known = located / n;

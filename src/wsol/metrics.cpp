@@ -1,31 +1,85 @@
 #include "c2am/wsol/metrics.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <map>
 
 #include "c2am/core/error.hpp"
+#include "wsol/regions.hpp"
 
 namespace c2am::wsol {
 
-double iou(const Box& a, const Box& b) {
-  const double ix = std::max(0.0, static_cast<double>(std::min(a.x1, b.x1)) - std::max(a.x0, b.x0));
-  const double iy = std::max(0.0, static_cast<double>(std::min(a.y1, b.y1)) - std::max(a.y0, b.y0));
+namespace {
+
+// wsolevaluation's calculate_multiple_iou for one pair.
+double iou_inclusive(const Box& a, const Box& b) {
+  const double ix = std::max(0.0, std::min<double>(a.x1, b.x1) - std::max<double>(a.x0, b.x0) + 1);
+  const double iy = std::max(0.0, std::min<double>(a.y1, b.y1) - std::max<double>(a.y0, b.y0) + 1);
   const double inter = ix * iy;
-  const double area_a = std::max(0.0, double(a.x1) - a.x0) * std::max(0.0, double(a.y1) - a.y0);
-  const double area_b = std::max(0.0, double(b.x1) - b.x0) * std::max(0.0, double(b.y1) - b.y0);
+  const double area_a = (double(a.x1) - a.x0 + 1) * (double(a.y1) - a.y0 + 1);
+  const double area_b = (double(b.x1) - b.x0 + 1) * (double(b.y1) - b.y0 + 1);
   const double uni = area_a + area_b - inter;
   return uni > 0 ? inter / uni : 0.0;
 }
 
-double best_iou(const std::vector<Box>& predicted, const std::vector<Box>& ground_truth) {
+// The release's test loop (train_CCAM_CUB.py with utils.intersect), float32.
+double iou_release(const Box& a, const Box& b) {
+  const float ix = std::max(std::min(a.x1, b.x1) - std::max(a.x0, b.x0), 0.0f);
+  const float iy = std::max(std::min(a.y1, b.y1) - std::max(a.y0, b.y0), 0.0f);
+  const float inter = ix * iy;
+  const float area_a = (a.x1 - a.x0) * (a.y1 - a.y0);
+  const float area_b = (b.x1 - b.x0) * (b.y1 - b.y0);
+  const float uni = area_a + area_b - inter;
+  return static_cast<double>(inter / uni);
+}
+
+Box truncated(Box b) {
+  b.x0 = std::trunc(b.x0), b.y0 = std::trunc(b.y0), b.x1 = std::trunc(b.x1), b.y1 = std::trunc(b.y1);
+  return b;
+}
+
+Box scaled(Box b, double scale) {
+  if (scale == 1.0) return b;
+  const auto s = [scale](float v) { return static_cast<float>(static_cast<double>(v) * scale); };
+  return {s(b.x0), s(b.y0), s(b.x1), s(b.y1), b.label};
+}
+
+std::vector<Box> scaled(const std::vector<Box>& boxes, double scale) {
+  std::vector<Box> out;
+  for (const Box& b : boxes) out.push_back(scaled(b, scale));
+  return out;
+}
+
+std::vector<double> fractions(const std::vector<std::size_t>& counts, std::size_t total) {
+  std::vector<double> out;
+  for (std::size_t c : counts) out.push_back(total ? static_cast<double>(c) / static_cast<double>(total) : 0.0);
+  return out;
+}
+
+}  // namespace
+
+double iou(const Box& a, const Box& b, Protocol protocol) {
+  return protocol == Protocol::release ? iou_release(a, b) : iou_inclusive(a, b);
+}
+
+double best_iou(const std::vector<Box>& predicted, const std::vector<Box>& ground_truth, Protocol protocol) {
   double best = 0;
   for (const Box& p : predicted)
-    for (const Box& g : ground_truth) best = std::max(best, iou(p, g));
+    for (const Box& g : ground_truth) {
+      const double v = iou(p, g, protocol);
+      if (std::isnan(v) || v > best) best = v;  // a NaN (release, empty boxes) is kept: it counts there
+      if (std::isnan(best)) return best;
+    }
   return best;
+}
+
+bool localized(double iou_value, double delta, Protocol protocol) {
+  return protocol == Protocol::release ? !(iou_value <= delta) : iou_value >= delta;
 }
 
 std::vector<double> release_thresholds() {
   std::vector<double> t;
-  for (int i = 1; i <= 19; ++i) t.push_back(i * 0.05);
+  for (int i = 0; i < 19; ++i) t.push_back((i + 1) / 20.0);
   return t;
 }
 
@@ -35,53 +89,94 @@ std::vector<double> box_acc_thresholds() {
   return t;
 }
 
-Evaluator::Evaluator(std::vector<double> thresholds)
-    : thresholds_(std::move(thresholds)),
-      gt_known_(thresholds_.size()),
-      top1_(thresholds_.size()),
-      top5_(thresholds_.size()),
-      box_acc_(box_acc_thresholds().size(), {0, 0, 0}) {
-  check(!thresholds_.empty(), "wsol::Evaluator", "no thresholds");
+std::vector<double> default_thresholds(Protocol protocol) {
+  return protocol == Protocol::release ? release_thresholds() : box_acc_thresholds();
 }
 
-void Evaluator::add(const ScoreMap& map, const std::vector<Box>& gt, int label, const std::vector<int>& top5) {
-  check(!gt.empty(), "wsol::Evaluator", "an image without ground-truth boxes cannot be evaluated");
+Evaluator::Evaluator(std::vector<double> thresholds, Protocol protocol)
+    : thresholds_(thresholds.empty() ? default_thresholds(protocol) : std::move(thresholds)),
+      protocol_(protocol),
+      top1_(thresholds_.size()),
+      top5_(thresholds_.size()),
+      single_(thresholds_.size(), {0, 0, 0}),
+      box_acc_(box_acc_thresholds().size(), {0, 0, 0}) {
+  for (double t : thresholds_)
+    check(std::isfinite(t) && t >= 0 && t <= 1, "wsol::Evaluator", "threshold ", t, " is outside [0, 1]");
+}
+
+template <typename T>
+void Evaluator::add(const BasicScoreMap<T>& map, const std::vector<Box>& gt_in, int label,
+                    const std::vector<int>& top5, double box_scale) {
+  check(!gt_in.empty(), "wsol::Evaluator", "an image without ground-truth boxes cannot be evaluated");
+  check(std::isfinite(box_scale) && box_scale > 0, "wsol::Evaluator", "box scale ", box_scale, " is not positive");
+  std::vector<Box> gt;
+  if (protocol_ == Protocol::release) {
+    gt.push_back(gt_in.front());
+  } else {
+    for (const Box& b : gt_in) gt.push_back(truncated(b));
+  }
   const bool predicted = !top5.empty();
   const bool top1_right = predicted && top5.front() == label;
-  const bool top5_right = predicted && std::find(top5.begin(), std::min(top5.end(), top5.begin() + 5), label) !=
-                                           std::min(top5.end(), top5.begin() + 5);
+  const auto top5_end = top5.begin() + static_cast<std::ptrdiff_t>(std::min<std::size_t>(top5.size(), 5));
+  const bool top5_right = predicted && std::find(top5.begin(), top5_end, label) != top5_end;
+
+  // One uint8 map, its borders once per distinct threshold.
+  const std::vector<std::uint8_t> gray = to_uint8(map, protocol_);
+  std::map<double, std::vector<Region>> regions;
+  const auto regions_at = [&](double t) -> const std::vector<Region>& {
+    auto found = regions.find(t);
+    if (found == regions.end())
+      found = regions.emplace(t, detail::regions_of_gray(gray, map.width, map.height, t)).first;
+    return found->second;
+  };
   for (std::size_t i = 0; i < thresholds_.size(); ++i) {
-    const bool located = best_iou({largest_region_box(map, thresholds_[i])}, gt) > 0.5;
-    gt_known_[i] += located;
+    const double best = best_iou({scaled(detail::largest_box(regions_at(thresholds_[i])), box_scale)}, gt, protocol_);
+    for (std::size_t d = 0; d < kBoxAccIous.size(); ++d) single_[i][d] += localized(best, kBoxAccIous[d], protocol_);
+    const bool located = localized(best, 0.5, protocol_);
     top1_[i] += located && top1_right;
     top5_[i] += located && top5_right;
   }
   const auto taus = box_acc_thresholds();
   for (std::size_t t = 0; t < taus.size(); ++t) {
-    const double best = best_iou(all_region_boxes(map, taus[t]), gt);
-    for (std::size_t d = 0; d < kBoxAccIous.size(); ++d) box_acc_[t][d] += best >= kBoxAccIous[d];
+    const double best = best_iou(scaled(detail::all_boxes(regions_at(taus[t])), box_scale), gt, protocol_);
+    for (std::size_t d = 0; d < kBoxAccIous.size(); ++d) box_acc_[t][d] += localized(best, kBoxAccIous[d], protocol_);
   }
   ++images_;
   predictions_ += predicted;
 }
 
-namespace {
-std::vector<double> fractions(const std::vector<std::size_t>& counts, std::size_t total) {
-  std::vector<double> out;
-  for (std::size_t c : counts) out.push_back(total ? static_cast<double>(c) / static_cast<double>(total) : 0.0);
-  return out;
-}
-}  // namespace
+template void Evaluator::add(const ScoreMap&, const std::vector<Box>&, int, const std::vector<int>&, double);
+template void Evaluator::add(const ScoreMap64&, const std::vector<Box>&, int, const std::vector<int>&, double);
 
-std::vector<double> Evaluator::gt_known() const { return fractions(gt_known_, images_); }
+std::vector<double> Evaluator::gt_known() const { return single_box_acc()[1]; }
 std::vector<double> Evaluator::top1_loc() const { return fractions(top1_, images_); }
 std::vector<double> Evaluator::top5_loc() const { return fractions(top5_, images_); }
 
+std::array<std::vector<double>, 3> Evaluator::single_box_acc() const {
+  std::array<std::vector<double>, 3> out;
+  for (std::size_t d = 0; d < 3; ++d) {
+    std::vector<std::size_t> counts;
+    for (const auto& c : single_) counts.push_back(c[d]);
+    out[d] = fractions(counts, images_);
+  }
+  return out;
+}
+
+std::array<std::vector<double>, 3> Evaluator::box_acc() const {
+  std::array<std::vector<double>, 3> out;
+  for (std::size_t d = 0; d < 3; ++d) {
+    std::vector<std::size_t> counts;
+    for (const auto& c : box_acc_) counts.push_back(c[d]);
+    out[d] = fractions(counts, images_);
+  }
+  return out;
+}
+
 std::array<double, 3> Evaluator::max_box_acc() const {
   std::array<double, 3> best{0, 0, 0};
-  for (const auto& counts : box_acc_)
-    for (std::size_t d = 0; d < 3; ++d)
-      best[d] = std::max(best[d], images_ ? static_cast<double>(counts[d]) / static_cast<double>(images_) : 0.0);
+  const auto curves = box_acc();
+  for (std::size_t d = 0; d < 3; ++d)
+    for (double v : curves[d]) best[d] = std::max(best[d], v);
   return best;
 }
 

@@ -1,8 +1,9 @@
 #pragma once
 // WSOL evaluation of a trained model on a dataset split: the test-time
-// transform (resize, centre crop), score maps in crop coordinates, ground
-// truth mapped into the crop, the threshold sweep and the metrics; and the
-// mapping of predicted boxes back to the original image.
+// transform (resize, centre crop), score maps, ground truth mapped into the
+// crop, the threshold sweep and the metrics under one of the two protocols
+// of boxes.hpp; and the mapping of predicted boxes back to the original
+// image.
 
 #include <string>
 #include <vector>
@@ -13,46 +14,53 @@
 
 namespace c2am::wsol {
 
-enum class MapMode {
-  Upsampled,  // wsolevaluation: bilinear upsampling to the crop, min-max normalization (default)
-  Release,    // the release: the low-resolution sigmoid map; boxes scaled by the stride
-};
-
 struct EvalOptions {
   int resize = 480;  // test transform: resize to resize×resize ...
   int crop = 448;    // ... then centre crop crop×crop (SPEC §4)
-  MapMode mode = MapMode::Upsampled;
-  bool flipped = false;  // use 1 − P (orientation flag of the training run)
-  std::vector<double> thresholds = release_thresholds();
+  Protocol protocol = Protocol::wsolevaluation;
+  bool flipped = false;            // use 1 − P (orientation flag of the training run)
+  std::vector<double> thresholds;  // the single-box sweep; empty: the protocol's (default_thresholds)
+  std::vector<double> sweep() const { return thresholds.empty() ? default_thresholds(protocol) : thresholds; }
 };
 
 // The geometry of the test transform for one image.
 struct CropGeometry {
-  double scale_x = 1, scale_y = 1;  // resized / original
+  int width = 0, height = 0;          // the original image
+  int resize = 0, crop = 0;
+  double scale_x = 1, scale_y = 1;    // resized / original
   double offset_x = 0, offset_y = 0;  // crop origin in the resized image
-  int crop = 0;
-  Box to_crop(const Box& original) const;    // clipped to the crop
+  // A ground-truth box in crop pixels, as the protocol maps it:
+  // wsolevaluation: each coordinate resized in float64 (times resize, then
+  // divided by the image size) and shifted, then clipped to the crop (its
+  // evaluator refuses coordinates outside the image); release: in float32 as
+  // the release's CUB loader does (x · float32(resize / width) − (resize −
+  // crop) / 2), not clipped.
+  Box to_crop(const Box& original, Protocol protocol) const;
   Box to_original(const Box& in_crop) const;
 };
 CropGeometry crop_geometry(int width, int height, const EvalOptions& options);
 
 struct EvaluatedImage {
-  std::size_t index = 0;   // in the dataset
-  ScoreMap map;            // crop×crop (upsampled mode) or the low-resolution map (release mode)
-  int stride = 1;          // crop pixels per map pixel (1 in upsampled mode)
-  std::vector<Box> gt;     // in crop coordinates
+  std::size_t index = 0;  // in the dataset
+  Protocol protocol = Protocol::wsolevaluation;
+  ScoreMap map;           // the model's low-resolution map (float32), orientation applied
+  ScoreMap64 upsampled;   // wsolevaluation: crop×crop, bicubic, min-max normalized; empty under release
+  double box_scale = 1;   // release: crop / map width (the release scales both axes by it); else 1
+  std::vector<Box> gt;    // in crop pixels (CropGeometry::to_crop)
   CropGeometry geometry;
   int label = -1;
+  // The map boxes are found on, as float32 pixels of the crop (pictures).
+  std::vector<float> crop_map() const;
 };
 
 // Score maps of every image of `dataset` (model in evaluation mode).
 std::vector<EvaluatedImage> compute_maps(Model& model, const Dataset& dataset, const EvalOptions& options);
 
-// Box of an evaluated image at `threshold`, in crop coordinates.
+// Single-box prediction of an evaluated image at `threshold`, in crop pixels.
 Box predicted_box(const EvaluatedImage& image, double threshold);
 
-// The metrics over evaluated images; `top5` (optional) holds each image's
-// classifier predictions in the same order.
+// The metrics over evaluated images (one protocol); `top5` (optional) holds
+// each image's classifier predictions in the same order.
 Evaluator evaluate(const std::vector<EvaluatedImage>& images, const std::vector<double>& thresholds,
                    const std::vector<std::vector<int>>& top5 = {});
 

@@ -1,0 +1,20 @@
+#pragma once
+// Steps of the box extraction shared by the public functions in boxes.cpp
+// and the evaluator (metrics.cpp), which converts a map to uint8 once and
+// thresholds it many times.
+
+#include <cstdint>
+#include <vector>
+
+#include "c2am/wsol/boxes.hpp"
+
+namespace c2am::wsol::detail {
+
+// Borders of the pixels of `gray` strictly above int(threshold · max).
+std::vector<Region> regions_of_gray(const std::vector<std::uint8_t>& gray, int width, int height, double threshold);
+// The first region of largest contour area; (0,0,0,0) when there is none.
+Box largest_box(const std::vector<Region>& regions);
+// Every region's box; {(0,0,0,0)} when there is none.
+std::vector<Box> all_boxes(const std::vector<Region>& regions);
+
+}  // namespace c2am::wsol::detail

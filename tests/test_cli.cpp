@@ -8,6 +8,9 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
 #include <unistd.h>
 
 #include "c2am/c2am.hpp"
@@ -185,4 +188,68 @@ TEST_CASE("wsss maps, cues and eval on synthetic data, with CAMs refined by the 
   r = c2am_command("wsss eval --cues " + dir.str() + "/cues --cams " + dir.str() + "/cams" + data);
   CHECK(r.status != 0);
   CHECK_THAT(r.output, Catch::Contains("image_0.npy") && Catch::Contains("[1, 2, 5]"));
+}
+
+TEST_CASE("wsol eval --maps scores maps from files as wsolevaluation and the release do", "[cli][wsol]") {
+  // The shared reference fixture as a user would have it: a voc-xml folder
+  // of images (blank, of the fixture's sizes) with their boxes, and a folder
+  // of .npy maps named after the images.
+  TempDir dir;
+  const std::string fixture = std::string(C2AM_TEST_DATA_DIR) + "/wsol-reference";
+  fs::create_directories(dir.str() + "/data");
+  fs::create_directories(dir.str() + "/maps");
+  std::ifstream sizes(fixture + "/images.tsv"), boxes_tsv(fixture + "/boxes.tsv");
+  std::string line;
+  std::getline(sizes, line);
+  std::getline(boxes_tsv, line);
+  std::map<std::string, std::string> objects;
+  while (std::getline(boxes_tsv, line)) {
+    std::istringstream f(line);
+    std::string id, x0, y0, x1, y1;
+    f >> id >> x0 >> y0 >> x1 >> y1;
+    objects[id] += "<object><name>thing</name><bndbox><xmin>" + x0 + "</xmin><ymin>" + y0 + "</ymin><xmax>" + x1 +
+                   "</xmax><ymax>" + y1 + "</ymax></bndbox></object>";
+  }
+  while (std::getline(sizes, line)) {
+    std::istringstream f(line);
+    std::string id;
+    int width = 0, height = 0;
+    f >> id >> width >> height;
+    write_png(dir.str() + "/data/" + id + ".png", Image(width, height));
+    std::ofstream(dir.str() + "/data/" + id + ".xml")
+        << "<annotation><filename>" << id << ".png</filename><size><width>" << width << "</width><height>" << height
+        << "</height></size>" << objects.at(id) << "</annotation>\n";
+    fs::copy_file(fixture + "/maps/" + id + ".npy", dir.str() + "/maps/" + id + ".png.npy");
+  }
+  const std::string common = " --maps " + dir.str() + "/maps --data voc-xml:" + dir.str() + "/data --json " + dir.str();
+  const auto metrics_of = [](const std::string& path) {
+    std::ifstream in(path);
+    return nlohmann::json::parse(in);
+  };
+  for (const std::string input_size : {"0", "224"}) {
+    Run r = c2am_command("wsol eval --input-size " + input_size + common + "/w" + input_size + ".json");
+    INFO(r.output);
+    REQUIRE(r.status == 0);
+    CHECK_THAT(r.output, Catch::Contains("MaxBoxAccV2 53.33%"));
+    const auto m = metrics_of(dir.str() + "/w" + input_size + ".json");
+    CHECK(m.at("max_box_acc_v2").get<double>() == Approx(0.53333333333333333).epsilon(1e-12));
+    CHECK(m.at("max_box_acc").at("0.3").get<double>() == Approx(47.0 / 60).epsilon(1e-12));
+    CHECK(m.at("curves").at("box_acc").at("0.5").size() == 100);
+  }
+  Run release = c2am_command("wsol eval --protocol release --resize 480 --crop 448" + common + "/r.json");
+  INFO(release.output);
+  REQUIRE(release.status == 0);
+  CHECK(metrics_of(dir.str() + "/r.json").at("gt_known_loc").get<double>() == Approx(22.0 / 60).epsilon(1e-12));
+
+  // A missing map, an ambiguous one, and --weights with --maps are refused.
+  fs::copy_file(dir.str() + "/maps/0003.png.npy", dir.str() + "/maps/0003.npy");
+  Run twice = c2am_command("wsol eval" + common + "/x.json");
+  CHECK(twice.status != 0);
+  CHECK_THAT(twice.output, Catch::Contains("0003.npy") && Catch::Contains("0003.png.npy"));
+  fs::remove(dir.str() + "/maps/0003.npy");
+  fs::remove(dir.str() + "/maps/0007.png.npy");
+  Run missing = c2am_command("wsol eval" + common + "/x.json");
+  CHECK(missing.status != 0);
+  CHECK_THAT(missing.output, Catch::Contains("no map for") && Catch::Contains("0007.png"));
+  CHECK_FALSE(fs::exists(dir.str() + "/x.json"));
 }

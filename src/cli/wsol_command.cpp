@@ -17,6 +17,7 @@
 #include "c2am/io/visualize.hpp"
 #include "c2am/wsol/evaluate.hpp"
 #include "cli/commands.hpp"
+#include "cli/wsol_maps_eval.hpp"
 #include "io/atomic_file.hpp"
 
 namespace fs = std::filesystem;
@@ -26,7 +27,8 @@ namespace c2am::cli {
 namespace {
 
 struct WsolOptions {
-  std::string weights, data, split, pick_on = "val", predictions, out, protocol = "wsolevaluation", device = "cpu";
+  std::string weights, maps, data, split, pick_on = "val", predictions, out, protocol = "wsolevaluation", device = "cpu";
+  int input_size = 0;
   bool pick_on_test = false;
   double threshold = -1;
   int resize = 480, crop = 448;
@@ -39,6 +41,7 @@ struct Loaded {
 };
 
 Loaded load(const WsolOptions& o) {
+  if (o.weights.empty()) throw Error("wsol: --weights is required (a model.safetensors from c2am train)");
   const Device device = Device::parse(o.device);
   if (device.is_cuda() && !cuda::available())
     throw Error("--device " + o.device + ": CUDA is not available (" + cuda::availability().reason + ")");
@@ -80,6 +83,14 @@ std::vector<std::vector<int>> read_predictions(const std::string& file, const Da
 }
 
 int run_eval(const WsolOptions& o) {
+  if (!o.maps.empty()) {
+    if (!o.weights.empty()) throw Error("wsol eval: give --weights (maps from a c2am model) or --maps (maps from files), not both");
+    if (!o.predictions.empty()) throw Error("wsol eval: --predictions needs --weights (Top-k Loc of a c2am model)");
+    MapsEvalRequest request{o.maps, o.data, o.split, o.out, wsol::parse_protocol(o.protocol), o.input_size, o.resize,
+                            o.crop};
+    return run_maps_eval(request);
+  }
+  if (o.input_size != 0) throw Error("wsol eval: --input-size applies to --maps only");
   Loaded l = load(o);
   const auto data = open_dataset(o.data, o.split);
   const auto maps = wsol::compute_maps(*l.model.model, *data, l.options);
@@ -177,7 +188,6 @@ int run_vis(const WsolOptions& o) {
 void common(CLI::App* cmd, WsolOptions& o, const std::string& default_split) {
   o.split = default_split;
   cmd->add_option("--weights", o.weights, "model.safetensors or checkpoint.safetensors from training")
-      ->required()
       ->check(CLI::ExistingFile);
   cmd->add_option("--data", o.data, "Dataset spec: cub:DIR, imagenet:DIR, voc-xml:DIR, synthetic, ...")->required();
   cmd->add_option("--split", o.split, "Split to process")->capture_default_str();
@@ -204,7 +214,16 @@ Run add_wsol(CLI::App& app) {
       ->check(CLI::IsMember({"wsolevaluation", "release"}));
   e->add_option("--predictions", eval->predictions, "Classifier top-5 per image: 'path c1 c2 c3 c4 c5' lines")
       ->check(CLI::ExistingFile);
-  e->add_option("--out", eval->out, "Metrics JSON")->capture_default_str();
+  e->add_option("--maps", eval->maps,
+                 "Score maps of any method instead of --weights: a folder of .npy (H×W float32/float64 in [0, 1]) "
+                 "named after the images (path.jpg.npy or path.npy, with or without their folders)")
+      ->check(CLI::ExistingDirectory);
+  e->add_option("--input-size", eval->input_size,
+                "With --maps, wsolevaluation protocol: 0 scores at each image's size; N resizes images and boxes to "
+                "N x N as wsolevaluation's end-to-end protocol (224)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 8192));
+  e->add_option("--out,--json", eval->out, "Metrics JSON (fractions in [0, 1])")->capture_default_str();
 
   auto boxes = std::make_shared<WsolOptions>();
   CLI::App* b = wsol_cmd->add_subcommand("boxes", "Pseudo boxes of a split as one JSON file");

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <random>
 #include <regex>
+#include <type_traits>
 
 #include "c2am/core/error.hpp"
 
@@ -37,7 +38,12 @@ void write_npy(const std::string& path, const std::vector<float>& values, const 
   std::filesystem::rename(temporary, path);
 }
 
-std::vector<float> read_npy(const std::string& path, Shape& shape) {
+namespace {
+
+// Reads a version 1 .npy of little-endian float32 or float64 into T (float64
+// into float32 rounds; float32 into float64 is exact).
+template <typename T>
+std::vector<T> read_npy_as(const std::string& path, Shape& shape) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error("read_npy: cannot open " + path);
   char magic[10];
@@ -60,15 +66,28 @@ std::vector<float> read_npy(const std::string& path, Shape& shape) {
   std::error_code ec;
   const auto file_size = std::filesystem::file_size(path, ec);
   if (ec || file_size < 10 + length + count * (f64 ? 8 : 4)) throw Error("read_npy: " + path + " is shorter than its shape " + shape_str(shape));
-  std::vector<float> values(count);
+  std::vector<T> values(count);
+  const auto read_into = [&](auto tag) {
+    using Stored = decltype(tag);
+    if constexpr (std::is_same_v<Stored, T>) {
+      in.read(reinterpret_cast<char*>(values.data()), static_cast<std::streamsize>(count * sizeof(T)));
+    } else {
+      std::vector<Stored> raw(count);
+      in.read(reinterpret_cast<char*>(raw.data()), static_cast<std::streamsize>(count * sizeof(Stored)));
+      for (std::size_t i = 0; i < count; ++i) values[i] = static_cast<T>(raw[i]);
+    }
+  };
   if (f64) {
-    std::vector<double> raw(count);
-    in.read(reinterpret_cast<char*>(raw.data()), static_cast<std::streamsize>(count * 8));
-    for (std::size_t i = 0; i < count; ++i) values[i] = static_cast<float>(raw[i]);
+    read_into(double{});
   } else {
-    in.read(reinterpret_cast<char*>(values.data()), static_cast<std::streamsize>(count * 4));
+    read_into(float{});
   }
   return values;
 }
+
+}  // namespace
+
+std::vector<float> read_npy(const std::string& path, Shape& shape) { return read_npy_as<float>(path, shape); }
+std::vector<double> read_npy_f64(const std::string& path, Shape& shape) { return read_npy_as<double>(path, shape); }
 
 }  // namespace c2am

@@ -14,5 +14,7 @@ namespace c2am {
 void write_npy(const std::string& path, const std::vector<float>& values, const Shape& shape);
 // Reads a float32 (or float64, converted) C-ordered array; errors name the file.
 std::vector<float> read_npy(const std::string& path, Shape& shape);
+// The same, keeping float64 arrays exact (float32 ones are widened).
+std::vector<double> read_npy_f64(const std::string& path, Shape& shape);
 
 }  // namespace c2am

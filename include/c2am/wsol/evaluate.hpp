@@ -5,6 +5,7 @@
 // of boxes.hpp; and the mapping of predicted boxes back to the original
 // image.
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -63,6 +64,36 @@ Box predicted_box(const EvaluatedImage& image, double threshold);
 // each image's classifier predictions in the same order.
 Evaluator evaluate(const std::vector<EvaluatedImage>& images, const std::vector<double>& thresholds,
                    const std::vector<std::vector<int>>& top5 = {});
+
+// --- score maps of any method ---------------------------------------------------
+// What wsolevaluation is used for: maps computed elsewhere (one per image, at
+// any resolution) scored against a dataset's boxes under a protocol.
+struct MapsEvalOptions {
+  Protocol protocol = Protocol::wsolevaluation;
+  // wsolevaluation: 0 scores each map upsampled to its image's size against
+  // the boxes in image pixels; N > 0 is wsolevaluation's end-to-end protocol,
+  // where images are resized to N×N (224 in its configs) and the boxes with
+  // them (int(int(x) · N / width)).
+  int input_size = 0;
+  // release: the maps are of the centre crop×crop of the image resized to
+  // resize×resize; boxes are scaled by crop / map width.
+  int resize = 480, crop = 448;
+  std::vector<double> thresholds;  // the single-box sweep; empty: the protocol's
+};
+
+// wsolevaluation's map for one image: float64, bicubic to the image's size
+// (or input_size²), min-max normalized.
+ScoreMap64 wsolevaluation_map(const ScoreMap64& map, int width, int height, int input_size = 0);
+// wsolevaluation's ground truth for one image: coordinates truncated, then
+// (input_size > 0) resized as its resize_bbox does.
+std::vector<Box> wsolevaluation_boxes(const std::vector<Box>& boxes, int width, int height, int input_size = 0);
+
+// Scores `map_of(i)` (image i's map, float64; rounded to float32 under the
+// release protocol, as the release does) against every image of `dataset`
+// (which must have boxes). Throws c2am::Error naming the image when a map
+// is empty, holds NaN or values outside [0, 1] (wsolevaluation's check).
+Evaluator evaluate_maps(const Dataset& dataset, const std::function<ScoreMap64(std::size_t)>& map_of,
+                        const MapsEvalOptions& options);
 
 // Trivial baselines on the same ground truth: the whole crop as the box,
 // and a centred box of the mean ground-truth size.

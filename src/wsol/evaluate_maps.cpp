@@ -1,0 +1,64 @@
+// Scoring maps computed elsewhere against a dataset's boxes (the job of
+// wsolevaluation's BoxEvaluator, or of the release's test loop).
+
+#include <cmath>
+
+#include "c2am/core/error.hpp"
+#include "c2am/wsol/evaluate.hpp"
+
+namespace c2am::wsol {
+
+ScoreMap64 wsolevaluation_map(const ScoreMap64& map, int width, int height, int input_size) {
+  if (input_size > 0) width = height = input_size;
+  return normalize_min_max(resize_bicubic(map, width, height));
+}
+
+std::vector<Box> wsolevaluation_boxes(const std::vector<Box>& boxes, int width, int height, int input_size) {
+  std::vector<Box> out;
+  for (const Box& b : boxes) {
+    // The loader reads integers: int() of each coordinate (toward zero).
+    Box t{std::trunc(b.x0), std::trunc(b.y0), std::trunc(b.x1), std::trunc(b.y1), b.label};
+    if (input_size > 0) {
+      // resize_bbox: float64, multiplied first, divided second, int() again.
+      const auto x = [&](float v) { return std::trunc(double(v) * input_size / width); };
+      const auto y = [&](float v) { return std::trunc(double(v) * input_size / height); };
+      t = {static_cast<float>(x(t.x0)), static_cast<float>(y(t.y0)), static_cast<float>(x(t.x1)),
+           static_cast<float>(y(t.y1)), b.label};
+    }
+    out.push_back(t);
+  }
+  return out;
+}
+
+Evaluator evaluate_maps(const Dataset& dataset, const std::function<ScoreMap64(std::size_t)>& map_of,
+                        const MapsEvalOptions& o) {
+  check(o.input_size >= 0, "wsol::evaluate_maps", "input size ", o.input_size, " is negative");
+  Evaluator evaluator(o.thresholds, o.protocol);
+  EvalOptions geometry_options;
+  geometry_options.resize = o.resize;
+  geometry_options.crop = o.crop;
+  for (std::size_t i = 0; i < dataset.size(); ++i) {
+    const Sample& sample = dataset.sample(i);
+    const std::string name = sample.image_path.empty() ? "image " + std::to_string(i) : sample.image_path;
+    check(!sample.boxes.empty(), "wsol eval", name, " has no ground-truth box");
+    const ScoreMap64 map = map_of(i);
+    check(map.width >= 1 && map.height >= 1, "wsol eval", "the map of ", name, " is empty");
+    for (double v : map.values)
+      check(v >= 0 && v <= 1, "wsol eval", "the map of ", name, " holds ", v,
+            ": score maps must lie in [0, 1] (NaN is refused too)");
+    const Image image = dataset.load_image(i);
+    if (o.protocol == Protocol::wsolevaluation) {
+      evaluator.add(wsolevaluation_map(map, image.width, image.height, o.input_size),
+                    wsolevaluation_boxes(sample.boxes, image.width, image.height, o.input_size), sample.label);
+    } else {
+      const CropGeometry geometry = crop_geometry(image.width, image.height, geometry_options);
+      std::vector<Box> gt;
+      for (const Box& b : sample.boxes) gt.push_back(geometry.to_crop(b, Protocol::release));
+      ScoreMap narrow{map.width, map.height, std::vector<float>(map.values.begin(), map.values.end())};
+      evaluator.add(narrow, gt, sample.label, {}, static_cast<double>(o.crop) / map.width);
+    }
+  }
+  return evaluator;
+}
+
+}  // namespace c2am::wsol

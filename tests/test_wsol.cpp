@@ -236,3 +236,24 @@ TEST_CASE("baselines score fixed boxes", "[wsol]") {
   CHECK(center.gt_known == 0.0);
   CHECK(center.max_box_acc_v2 == Approx((2.0 + 0.0 + 0.0) / 6.0));  // both >= 0.3, none >= 0.5
 }
+
+TEST_CASE("a map symmetric about the image centre gives a centred box (no placement bias)", "[wsol]") {
+  // 12×12 cells for a 96-pixel image (the demo's stride 8), a symmetric blob
+  // on cells 3..8: under both protocols the box is centred on pixel 48, so
+  // the demo's down-right shift of boxes does not come from the map ↔ image
+  // placement (docs/wsol.md explains where it comes from).
+  ScoreMap cells{12, 12, std::vector<float>(144, 0.0f)};
+  for (int y = 3; y <= 8; ++y)
+    for (int x = 3; x <= 8; ++x) cells.values[y * 12 + x] = (y == 3 || y == 8 || x == 3 || x == 8) ? 0.6f : 1.0f;
+  const ScoreMap64 wide{12, 12, std::vector<double>(cells.values.begin(), cells.values.end())};
+  const ScoreMap64 up = wsolevaluation_map(wide, 96, 96);
+  for (double t : {0.2, 0.4, 0.5, 0.7, 0.9}) {
+    const Box b = largest_region_box(up, t);
+    INFO("threshold " << t << ": " << str(b));
+    // boundingRect: x1 = x0 + width, so a box over pixels a … 95 − a is (a, a, 96 − a, 96 − a).
+    CHECK(b.x0 + b.x1 == 96);
+    CHECK(b.y0 + b.y1 == 96);
+    const Box r = largest_region_box(cells, t, Protocol::release);
+    CHECK(r.x0 + r.x1 == 12);
+  }
+}

@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <array>
+#include <iterator>
 #include <cmath>
 #include <fstream>
 
@@ -27,8 +29,10 @@ TEST_CASE("confusion-matrix IoU on a hand-computed case", "[wsss]") {
   CHECK(iou[0] == Approx(1.0 / 3.0));  // TP 1, truth 2, predicted 2
   CHECK(iou[1] == Approx(2.0 / 3.0));  // TP 2, truth 2, predicted 3
   CHECK(iou[2] == 0.0);                // TP 0, truth 1, predicted 0
-  CHECK(std::isnan(iou[3]));           // absent everywhere: left out of the mean
-  CHECK(m.mean_iou() == Approx(1.0 / 3.0));
+  CHECK(std::isnan(iou[3]));           // absent everywhere: 0 in the release's mean, out of the other
+  CHECK(m.mean_iou(MeanOver::present_classes) == Approx(1.0 / 3.0));
+  CHECK(m.mean_iou() == Approx(1.0 / 4.0));
+  CHECK(m.mean_iou(MeanOver::all_classes) == Approx(1.0 / 4.0));
   // Accumulates over images.
   m.add({2}, {2});
   CHECK(m.iou()[2] == Approx(0.5));
@@ -138,4 +142,64 @@ TEST_CASE("IoU reports: table and JSON per class", "[wsss]") {
   const std::string json = iou_json(m, {"background", "cat"});
   // background: TP 2, T 3, P 2 → 2/3; cat: TP 1, T 1, P 2 → 1/2; class 2 null.
   CHECK_THAT(json, Catch::Contains("\"iou\": null") && Catch::Contains("0.5") && Catch::Contains("0.666"));
+}
+
+namespace {
+
+// VOC's palette colour of a class index, computed here from its definition
+// (bit k of the index goes to bit 7 − ⌊k/3⌋ of channel k mod 3).
+std::array<std::uint8_t, 3> palette_colour(int index) {
+  std::array<std::uint8_t, 3> c{0, 0, 0};
+  for (int bit = 0; bit < 8; ++bit)
+    if (index >> bit & 1) c[bit % 3] |= static_cast<std::uint8_t>(0x80 >> (bit / 3));
+  return c;
+}
+
+std::vector<std::uint8_t> palette_labels(const std::string& path) {
+  const Image image = read_image(path);
+  std::vector<std::uint8_t> labels;
+  for (std::size_t p = 0; p < image.pixels.size(); p += 3) {
+    int found = -1;
+    for (int k : {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 255})
+      if (palette_colour(k) == std::array<std::uint8_t, 3>{image.pixels[p], image.pixels[p + 1], image.pixels[p + 2]})
+        found = k;
+    REQUIRE(found >= 0);
+    labels.push_back(static_cast<std::uint8_t>(found));
+  }
+  return labels;
+}
+
+}  // namespace
+
+TEST_CASE("mIoU equals the release's evaluate_using_background_cues.py on the shared fixture", "[wsss][reference]") {
+  // 8 images; 4 of the 21 classes present; a class predicted but absent from
+  // the ground truth; a block of predicted 255 (counts for no class).
+  const std::string dir = std::string(C2AM_TEST_DATA_DIR) + "/wsol-reference/miou";
+  std::ifstream in(dir + "/miou.json");
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ConfusionMatrix m(21);
+  for (const char* id : {"0000", "0001", "0002", "0003", "0004", "0005", "0006", "0007"})
+    m.add(palette_labels(dir + "/pred/" + std::string(id) + ".png"), palette_labels(dir + "/gt/" + std::string(id) + ".png"));
+  // Per class TP, T, P as the release counts them (from miou.json).
+  const std::vector<std::array<std::int64_t, 3>> expected = {
+      {0, 20482, 21799}, {4, 660, 1338}, {10, 1764, 2232}, {17, 353, 731}};
+  for (const auto& [c, tp, t] : expected) {
+    INFO("class " << c);
+    CHECK(m.at(static_cast<int>(c), static_cast<int>(c)) == tp);
+    CHECK(m.truth_pixels(static_cast<int>(c)) == t);
+  }
+  CHECK(m.predicted_pixels(0) == 20832);
+  CHECK(m.predicted_pixels(11) == 70);
+  CHECK(m.iou()[0] * 100 == Approx(92.47370084428151).epsilon(1e-13));
+  CHECK(m.mean_iou() * 100 == Approx(10.01646835423628).epsilon(1e-13));                 // miou_percent_release
+  CHECK(m.mean_iou(MeanOver::present_classes) * 100 == Approx(42.06916708779237).epsilon(1e-13));
+  CHECK(text.find("10.01646835423628") != std::string::npos);  // the figures above are the fixture's
+}
+
+TEST_CASE("CAM refinement compares the background score in float64, as the release", "[wsss]") {
+  // 1 − 80/255 is 0.68627450980… in float64 and exactly float32(175/255) in
+  // float32: the CAM of 175/255 wins in float64 (the release), ties in float32.
+  const float cam = 175.0f / 255.0f;
+  REQUIRE(1.0f - 80.0f / 255.0f == cam);
+  CHECK(refine_cams({80, 80}, {cam, cam}, {11}) == std::vector<std::uint8_t>{11, 11});
 }

@@ -171,8 +171,8 @@ DemoResult run_demo(const DemoConfig& c) {
 
   // 4. Outputs.
   std::printf("4/4 writing metrics, pictures and the report\n");
-  std::vector<ReportImage> pictures;
-  for (std::size_t i = 0; i < test_maps.size() && i < 24; ++i) {
+  // The first test images, and the worst ones by IoU.
+  const auto picture_of = [&](std::size_t i, const std::string& name) {
     const EvaluatedImage& e = test_maps[i];
     const Image image = test->load_image(e.index);
     Image vis = heatmap_overlay(image, e.crop_map(), 0.45f);
@@ -180,14 +180,23 @@ DemoResult run_demo(const DemoConfig& c) {
     const Box predicted = predicted_box(e, threshold);
     draw_box(vis, predicted, {230, 30, 30}, 1);
     const Image large = resize(vis, vis.width * 2, vis.height * 2, Interpolation::Bilinear);
-    write_png(c.output_dir + "/vis/test_" + std::to_string(i) + ".png", large);
-    pictures.push_back({large, best_iou({predicted}, e.gt)});
-  }
+    write_png(c.output_dir + "/vis/" + name + ".png", large);
+    return ReportImage{large, best_iou({predicted}, e.gt)};
+  };
+  std::vector<ReportImage> pictures, worst;
+  for (std::size_t i = 0; i < test_maps.size() && i < 16; ++i) pictures.push_back(picture_of(i, "test_" + std::to_string(i)));
+  std::vector<std::pair<double, std::size_t>> by_iou;
+  for (std::size_t i = 0; i < test_maps.size(); ++i)
+    by_iou.emplace_back(best_iou({predicted_box(test_maps[i], threshold)}, test_maps[i].gt), i);
+  std::stable_sort(by_iou.begin(), by_iou.end());
+  for (std::size_t k = 0; k < by_iou.size() && k < 8; ++k)
+    worst.push_back(picture_of(by_iou[k].second, "worst_" + std::to_string(k)));
   result.seconds = seconds_since(start);
   const nlohmann::json metrics = {
       {"gt_known_loc", result.gt_known},
       {"max_box_acc_v2", result.max_box_acc_v2},
-      {"max_box_acc", test_eval.max_box_acc()},
+      {"max_box_acc", {{"0.3", test_eval.max_box_acc()[0]}, {"0.5", test_eval.max_box_acc()[1]},
+                       {"0.7", test_eval.max_box_acc()[2]}}},
       {"threshold", threshold},
       {"threshold_chosen_on", "validation"},
       {"baseline_full_image", {{"gt_known_loc", full.gt_known}, {"max_box_acc_v2", full.max_box_acc_v2}}},
@@ -201,7 +210,7 @@ DemoResult run_demo(const DemoConfig& c) {
       {"training_images_per_second", trained.images_per_second}};
   write_json(c.output_dir + "/metrics.json", metrics);
   result.report = c.output_dir + "/report.html";
-  write_report(result.report, metrics, tc.output_dir + "/log.jsonl", pictures);
+  write_report(result.report, metrics, tc.output_dir + "/log.jsonl", pictures, worst);
   return result;
 }
 

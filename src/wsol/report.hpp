@@ -16,8 +16,9 @@ struct ReportImage {
   double iou = 0;
 };
 
-// `metrics` as written to metrics.json; `log_path` the training log.jsonl.
+// `metrics` as written to metrics.json; `log_path` the training log.jsonl;
+// `pictures` the first test images, `worst` those of lowest IoU.
 void write_report(const std::string& path, const nlohmann::json& metrics, const std::string& log_path,
-                  const std::vector<ReportImage>& pictures);
+                  const std::vector<ReportImage>& pictures, const std::vector<ReportImage>& worst);
 
 }  // namespace c2am::wsol

@@ -64,10 +64,13 @@ std::vector<std::uint8_t> refine_cams(const std::vector<std::uint8_t>& cue, cons
   for (int c : class_ids) check(c >= 1 && c <= 254, "refine_cams", "class id ", c, " is outside [1, 254]");
   std::vector<std::uint8_t> out(pixels);
   for (std::size_t p = 0; p < pixels; ++p) {
-    float best = 1.0f - static_cast<float>(cue[p]) / 255.0f;
+    // In float64, as the release compares the cue (read as float64) with the
+    // float32 CAMs promoted: in float32, 1 − 80/255 equals the CAM value
+    // 175/255 and the tie would go to the background.
+    double best = 1.0 - static_cast<double>(cue[p]) / 255.0;
     int label = 0;
     for (std::size_t c = 0; c < k; ++c) {
-      const float score = cams[c * pixels + p];
+      const double score = cams[c * pixels + p];
       if (score > best) best = score, label = class_ids[c];
     }
     out[p] = static_cast<std::uint8_t>(label);

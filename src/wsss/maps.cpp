@@ -42,7 +42,7 @@ std::vector<std::uint8_t> threshold_cue(const std::vector<float>& map, double th
 }
 
 ConfusionMatrix::ConfusionMatrix(int classes, int ignore)
-    : classes_(classes), ignore_(ignore), counts_(static_cast<std::size_t>(classes) * classes, 0) {
+    : classes_(classes), ignore_(ignore), counts_(static_cast<std::size_t>(classes) * (classes + 1), 0) {
   check(classes >= 1 && classes <= 255, "ConfusionMatrix", "classes must be in [1, 255], got ", classes);
 }
 
@@ -53,30 +53,43 @@ void ConfusionMatrix::add(const std::vector<std::uint8_t>& prediction, const std
     if (truth[i] == ignore_) continue;
     check(truth[i] < classes_, "ConfusionMatrix", "ground-truth label ", int(truth[i]), " at pixel ", i,
           " is outside [0, ", classes_, ")");
-    check(prediction[i] < classes_, "ConfusionMatrix", "predicted label ", int(prediction[i]), " at pixel ", i,
-          " is outside [0, ", classes_, ")");
-    ++counts_[static_cast<std::size_t>(truth[i] * classes_ + prediction[i])];
+    const bool unpredicted = prediction[i] == ignore_;  // the extra column
+    check(unpredicted || prediction[i] < classes_, "ConfusionMatrix", "predicted label ", int(prediction[i]),
+          " at pixel ", i, " is outside [0, ", classes_, ") and is not the ignore label ", ignore_);
+    ++counts_[static_cast<std::size_t>(truth[i] * (classes_ + 1) + (unpredicted ? classes_ : prediction[i]))];
   }
+}
+
+std::int64_t ConfusionMatrix::truth_pixels(int c) const {
+  std::int64_t total = 0;
+  for (int k = 0; k <= classes_; ++k) total += counts_[static_cast<std::size_t>(c * (classes_ + 1) + k)];
+  return total;
+}
+
+std::int64_t ConfusionMatrix::predicted_pixels(int c) const {
+  std::int64_t total = 0;
+  for (int k = 0; k < classes_; ++k) total += at(k, c);
+  return total;
 }
 
 std::vector<double> ConfusionMatrix::iou() const {
   std::vector<double> out(static_cast<std::size_t>(classes_));
   for (int c = 0; c < classes_; ++c) {
-    std::int64_t truth = 0, predicted = 0;
-    for (int k = 0; k < classes_; ++k) truth += at(c, k), predicted += at(k, c);
-    const std::int64_t tp = at(c, c), uni = truth + predicted - tp;
-    out[static_cast<std::size_t>(c)] = uni > 0 ? static_cast<double>(tp) / static_cast<double>(uni)
+    const std::int64_t tp = at(c, c), uni = truth_pixels(c) + predicted_pixels(c) - tp;
+    out[static_cast<std::size_t>(c)] = uni > 0 ? static_cast<double>(tp) / (static_cast<double>(uni) + 1e-10)
                                                : std::numeric_limits<double>::quiet_NaN();
   }
   return out;
 }
 
-double ConfusionMatrix::mean_iou() const {
+double ConfusionMatrix::mean_iou(MeanOver over) const {
   double total = 0;
-  int present = 0;
-  for (double v : iou())
-    if (!std::isnan(v)) total += v, ++present;
-  return present ? total / present : 0.0;
+  int counted = 0;
+  for (double v : iou()) {
+    if (!std::isnan(v)) total += v, ++counted;
+    else if (over == MeanOver::all_classes) ++counted;  // 0 / (0 + 1e-10) in the release
+  }
+  return counted ? total / counted : 0.0;
 }
 
 }  // namespace c2am::wsss

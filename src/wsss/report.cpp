@@ -13,12 +13,7 @@ std::string name_of(const std::vector<std::string>& names, int k) {
   return k < static_cast<int>(names.size()) ? names[static_cast<std::size_t>(k)] : "class " + std::to_string(k);
 }
 
-// Ground-truth pixels of class k (the row of the matrix).
-std::int64_t truth_pixels(const ConfusionMatrix& m, int k) {
-  std::int64_t total = 0;
-  for (int p = 0; p < m.classes(); ++p) total += m.at(k, p);
-  return total;
-}
+std::int64_t truth_pixels(const ConfusionMatrix& m, int k) { return m.truth_pixels(k); }
 
 }  // namespace
 
@@ -38,7 +33,11 @@ std::string iou_table(const ConfusionMatrix& matrix, const std::vector<std::stri
                     static_cast<long long>(truth_pixels(matrix, k)));
     out << line;
   }
-  std::snprintf(line, sizeof line, "%-14s %8.2f\n", "mIoU", 100 * matrix.mean_iou());
+  std::snprintf(line, sizeof line, "%-14s %8.2f   (all %d classes, absent ones 0: the release's mean)\n", "mIoU",
+                100 * matrix.mean_iou(MeanOver::all_classes), matrix.classes());
+  out << line;
+  std::snprintf(line, sizeof line, "%-14s %8.2f   (classes present in prediction or ground truth)\n", "mIoU present",
+                100 * matrix.mean_iou(MeanOver::present_classes));
   out << line;
   return out.str();
 }
@@ -53,8 +52,9 @@ std::string iou_json(const ConfusionMatrix& matrix, const std::vector<std::strin
                        {"iou", std::isnan(v) ? nlohmann::json(nullptr) : nlohmann::json(v)},
                        {"pixels", truth_pixels(matrix, k)}});
   }
-  const double mean = matrix.mean_iou();
-  return nlohmann::json{{"miou", std::isnan(mean) ? nlohmann::json(nullptr) : nlohmann::json(mean)},
+  return nlohmann::json{{"miou", matrix.mean_iou(MeanOver::all_classes)},
+                        {"miou_averaged_over", "all classes, absent ones counting 0 (the release's mean)"},
+                        {"miou_present_classes", matrix.mean_iou(MeanOver::present_classes)},
                         {"classes", classes}}
       .dump(2);
 }

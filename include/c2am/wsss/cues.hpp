@@ -41,9 +41,10 @@ std::vector<std::uint8_t> foreground_truth(const std::vector<std::uint8_t>& mask
 std::vector<std::uint8_t> cue_labels(const std::vector<std::uint8_t>& cue);
 
 // Another method's CAMs refined with a cue: per pixel the argmax of
-// [1 − cue/255, cam_1, …, cam_K]; position 0 gives label 0 (background),
-// position k gives class_ids[k − 1]. Equal scores go to the lower position,
-// so background wins ties. cams: K × pixels (K = class_ids.size() ≥ 0).
+// [1 − cue/255, cam_1, …, cam_K], compared in float64 as the release does;
+// position 0 gives label 0 (background), position k gives class_ids[k − 1].
+// Equal scores go to the lower position, so background wins ties. cams:
+// K × pixels (K = class_ids.size() ≥ 0).
 std::vector<std::uint8_t> refine_cams(const std::vector<std::uint8_t>& cue, const std::vector<float>& cams,
                                       const std::vector<int>& class_ids);
 

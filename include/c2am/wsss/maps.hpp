@@ -27,21 +27,34 @@ std::vector<float> multiscale_map(Model& model, const Image& image, const MultiS
 // the CRF refines it.
 std::vector<std::uint8_t> threshold_cue(const std::vector<float>& map, double threshold = 0.3);
 
+// Which classes the mean IoU averages: all of them, a class absent from both
+// prediction and ground truth counting 0 (the release's
+// evaluate_using_background_cues.py, the default), or only the classes
+// present in either.
+enum class MeanOver { all_classes, present_classes };
+
 // Confusion matrix over `classes` labels; ground-truth pixels equal to
-// `ignore` (255) are skipped. IoU_c = TP / (T + P − TP) over the whole split.
+// `ignore` (255) are skipped. IoU_c = TP / (T + P − TP + 1e-10) over the
+// whole split, the release's formula (the 1e-10 moves the last digits only).
 class ConfusionMatrix {
  public:
   explicit ConfusionMatrix(int classes = 21, int ignore = 255);
-  // prediction and truth: label per pixel, same size. Predicted labels
-  // outside [0, classes) are an error; ground truth outside is an error
-  // unless it is the ignore label.
+  // prediction and truth: label per pixel, same size. Ground truth outside
+  // [0, classes) is an error unless it is the ignore label; so is a
+  // prediction, but a predicted ignore label counts for no class (its
+  // ground-truth pixel still counts in T), as in the release's evaluation.
   void add(const std::vector<std::uint8_t>& prediction, const std::vector<std::uint8_t>& truth);
   int classes() const { return classes_; }
-  std::int64_t at(int truth, int prediction) const { return counts_[static_cast<std::size_t>(truth * classes_ + prediction)]; }
-  // Per-class IoU; classes absent from both prediction and truth get NaN
-  // and are left out of the mean.
+  // Pixels of ground truth `truth` predicted as `prediction` (< classes).
+  std::int64_t at(int truth, int prediction) const {
+    return counts_[static_cast<std::size_t>(truth * (classes_ + 1) + prediction)];
+  }
+  std::int64_t truth_pixels(int c) const;      // T_c
+  std::int64_t predicted_pixels(int c) const;  // P_c
+  // Per-class IoU; classes absent from both prediction and truth get NaN.
   std::vector<double> iou() const;
-  double mean_iou() const;
+  // Mean IoU; `over` says what an absent class counts (see MeanOver).
+  double mean_iou(MeanOver over = MeanOver::all_classes) const;
 
  private:
   int classes_, ignore_;

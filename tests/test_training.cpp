@@ -167,6 +167,39 @@ TEST_CASE("schedules and recipes", "[sgd]") {
   CHECK((voc.momentum == 0.9 && voc.schedule == Schedule::Cosine && voc.orientation == OrientationCheck::Wsss));
   CHECK(recipe("imagenet").loader.batch_size == 256);
   CHECK_THROWS_WITH(recipe("coco"), Catch::Contains("coco"));
+}
+
+TEST_CASE("the release preset trains what the release runs: head at lr x1, last partial batch kept", "[sgd]") {
+  // The release's get_parameter_groups() puts the head's convolution in the
+  // ×1 group (its groups hold [21, 0, 0, 0] tensors for ResNet-18); its
+  // loaders keep the last partial batch: 5994 CUB images at batch 16 are
+  // 375 steps, not 374.
+  ModelConfig mc;
+  mc.backbone.depth = 18;
+  Model model(mc);
+  const auto by_name = [](const std::vector<ParamGroup>& groups, const std::string& tensor) {
+    for (const ParamGroup& g : groups)
+      for (const auto& [name, t] : g.params)
+        if (name == tensor) return std::pair{g.lr_multiplier, g.weight_decay};
+    return std::pair{-1.0, -1.0};
+  };
+  const TrainConfig release = recipe("cub", "release"), paper = recipe("cub", "paper");
+  const auto head_release = by_name(optimizer_groups(model, release), "ac_head.activation_head.weight");
+  CHECK(head_release.first == 1.0);
+  CHECK(head_release.second == release.weight_decay);
+  CHECK(by_name(optimizer_groups(model, paper), "ac_head.activation_head.weight").first == 10.0);
+  CHECK(by_name(optimizer_groups(model, release), "backbone.conv1.weight").first == 1.0);
+  std::size_t at_x1 = 0;
+  for (const ParamGroup& g : optimizer_groups(model, release))
+    if (g.lr_multiplier == 1.0) at_x1 += g.params.size();
+  CHECK(at_x1 == 21);
+
+  SyntheticConfig s;
+  s.count = 5994;
+  s.image_size = 16;
+  const auto cub_sized = make_synthetic(s);
+  CHECK(Loader(*cub_sized, release.loader).batches_per_epoch() == 375);
+  CHECK(Loader(*cub_sized, paper.loader).batches_per_epoch() == 374);
   CHECK_THROWS_WITH(parse_schedule("step"), Catch::Contains("step"));
 }
 

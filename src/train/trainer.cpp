@@ -44,6 +44,8 @@ nlohmann::json describe(const TrainConfig& c) {
           {"alpha", c.alpha},
           {"weight_decay", c.weight_decay},
           {"momentum", c.momentum},
+          {"head_lr_scale", c.head_lr_scale},
+          {"drop_last", c.loader.drop_last},
           {"nesterov", c.nesterov},
           {"schedule", schedule_name(c.schedule)},
           {"orientation", orientation_name(c.orientation)},
@@ -52,13 +54,6 @@ nlohmann::json describe(const TrainConfig& c) {
           {"loader_seed", c.loader.seed}};
 }
 
-std::vector<ParamGroup> release_groups(const Model& model, double weight_decay) {
-  const ParameterGroups g = model.parameter_groups();
-  return {{"backbone weights", g.backbone_weights, 1.0, weight_decay},
-          {"backbone biases", g.backbone_biases, 2.0, 0.0},
-          {"head weights", g.head_weights, 10.0, weight_decay},
-          {"head biases", g.head_biases, 20.0, 0.0}};
-}
 
 struct Position {
   std::size_t step = 0, epoch = 0, batch = 0;  // next step, epoch and batch to run
@@ -159,6 +154,14 @@ bool border_says_flip(const Tensor& map_in, OrientationCheck check) {
   return (top + bottom + left + right) / 4.0 > 0.5;
 }
 
+std::vector<ParamGroup> optimizer_groups(const Model& model, const TrainConfig& config) {
+  const ParameterGroups g = model.parameter_groups();
+  return {{"backbone weights", g.backbone_weights, 1.0, config.weight_decay},
+          {"backbone biases", g.backbone_biases, 2.0, 0.0},
+          {"head weights", g.head_weights, config.head_lr_scale, config.weight_decay},
+          {"head biases", g.head_biases, 2.0 * config.head_lr_scale, 0.0}};
+}
+
 TrainConfig recipe(const std::string& name, const std::string& preset) {
   TrainConfig c;
   if (name == "cub") {
@@ -178,9 +181,17 @@ TrainConfig recipe(const std::string& name, const std::string& preset) {
   }
   c.weight_decay = 1e-4;
   if (preset == "release") {
+    // What the release runs: its get_parameter_groups() never recognises the
+    // head's convolution, which lands in the ×1 group; its DataLoaders keep
+    // the last partial batch (drop_last=False), so a CUB epoch at batch 16 is
+    // 375 steps and the poly schedule counts them.
     c.momentum = 1e-4, c.nesterov = false, c.schedule = Schedule::Poly;
+    c.head_lr_scale = 1.0;
+    c.loader.drop_last = false;
   } else if (preset == "paper") {
     c.momentum = 0.9, c.nesterov = false, c.schedule = Schedule::Cosine;
+    c.head_lr_scale = 10.0;
+    c.loader.drop_last = true;
   } else {
     throw Error("recipe: unknown preset '" + preset + "' (expected release or paper)");
   }
@@ -201,7 +212,7 @@ TrainResult Trainer::run() {
 TrainResult Trainer::run(const Dataset& dataset) {
   Model model(config_.model);
   if (!config_.weights.empty()) load_weights(model, config_.weights, config_.weights_options);
-  Sgd sgd(release_groups(model, config_.weight_decay), {config_.momentum, config_.nesterov});
+  Sgd sgd(optimizer_groups(model, config_), {config_.momentum, config_.nesterov});
   Loader loader(dataset, config_.loader);
 
   std::error_code ec;

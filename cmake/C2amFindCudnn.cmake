@@ -53,7 +53,9 @@ function(c2am_find_cudnn)
                  PATH_SUFFIXES ${_C2AM_CUDNN_LIBRARY_SUFFIXES} NO_DEFAULT_PATH)
     if(NOT CUDNN_INCLUDE_DIR OR NOT CUDNN_LIBRARY)
       message(FATAL_ERROR "c2am: CUDNN_ROOT=${root} holds no cuDNN (looked for include/cudnn.h and "
-                          "lib*/libcudnn.so or libcudnn.so.9); headers: ${CUDNN_INCLUDE_DIR}, library: ${CUDNN_LIBRARY}")
+                          "lib*/libcudnn.so, libcudnn.so.9 or libcudnn.so.8); headers: ${CUDNN_INCLUDE_DIR}, library: "
+                          "${CUDNN_LIBRARY}. Point CUDNN_ROOT at a cuDNN, or remove it (-UCUDNN_ROOT) to search the "
+                          "toolkit and the system")
     endif()
   else()
     find_path(CUDNN_INCLUDE_DIR cudnn.h HINTS ${extra_hints} PATH_SUFFIXES include)

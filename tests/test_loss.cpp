@@ -460,3 +460,23 @@ TEST_CASE("fused loss: a row scaled by 2^80 gives the same terms and 2^-80 times
     C2AM_REQUIRE_OK(compare(scaled_grads[1], plain_grads[1], 0.0, 0.0));
   }
 }
+
+TEST_CASE("composed loss: rows whose norm overflows are normalized, not zeroed (CPU)", "[loss]") {
+  // float32 rows of 3e38 (norm beyond float32's range) and float64 rows of
+  // 1e300 (squares beyond float64's): the composed loss equals the loss of
+  // the same directions at unit scale, as the fused path does.
+  Generator gen(41);
+  for (auto [dtype, scale] : {std::pair{DType::Float32, 3e38}, std::pair{DType::Float64, 1e300}}) {
+    INFO(dtype_name(dtype));
+    const Tensor fg_unit = random_tensor({5, 4}, gen, dtype, 0.5, 1.0), bg_unit = random_tensor({5, 4}, gen, dtype, 0.5, 1.0);
+    const Tensor fg_big = fg_unit * scale, bg_big = bg_unit * scale;
+    REQUIRE(std::isfinite(max(fg_big).item()));
+    const Matrix f = rows_of(fg_unit), b = rows_of(bg_unit);
+    const double expected = naive_sim_max(b, 0.25) + naive_sim_min(b, f) + naive_sim_max(f, 0.25);
+    for (LossPath path : {LossPath::composed, LossPath::fused}) {
+      INFO(loss_path_name(path));
+      CHECK(contrastive_loss(fg_big, bg_big, 0.25, path).total.item() ==
+            Approx(expected).epsilon(dtype == DType::Float32 ? 1e-5 : 1e-12));
+    }
+  }
+}

@@ -25,6 +25,25 @@ Tensor normalize_rows_forward(const Tensor& x, double eps, Tensor& norms) {
       for (std::int64_t i = 0; i < length; ++i) squares += static_cast<double>(row[i]) * row[i];
       const T norm = static_cast<T>(std::sqrt(squares));
       np[r] = norm;
+      if (!std::isfinite(norm)) {
+        // A finite row whose norm overflows T (float32 beyond ~3.4e38, or its
+        // squares beyond float64's range): divide in float64 by the norm of
+        // the row scaled to its largest entry, so the result is the unit
+        // vector, not zeros. (Ordinary rows keep the T division below.)
+        double largest = 0.0;
+        for (std::int64_t i = 0; i < length; ++i) largest = std::max(largest, std::abs(static_cast<double>(row[i])));
+        if (std::isfinite(largest)) {
+          double scaled = 0.0;
+          for (std::int64_t i = 0; i < length; ++i) {
+            const double v = static_cast<double>(row[i]) / largest;
+            scaled += v * v;
+          }
+          const double scaled_norm = std::sqrt(scaled);  // ‖x‖ / largest
+          for (std::int64_t i = 0; i < length; ++i)
+            yp[r * length + i] = static_cast<T>(static_cast<double>(row[i]) / largest / scaled_norm);
+          continue;
+        }
+      }
       const T denominator = std::max(norm, static_cast<T>(eps));
       for (std::int64_t i = 0; i < length; ++i) yp[r * length + i] = row[i] / denominator;
     }

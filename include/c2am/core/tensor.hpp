@@ -144,7 +144,9 @@ Tensor full(const Shape& shape, double value, TensorOptions options = {});
 Tensor arange(double start, double end, double step = 1.0, TensorOptions options = {});
 Tensor uniform(const Shape& shape, double low, double high, Generator& gen, TensorOptions options = {});
 Tensor normal(const Shape& shape, double mean, double stddev, Generator& gen, TensorOptions options = {});
-// Copies `values` (row-major, numel(shape) of them) into a new tensor.
+// Copies `values` (row-major, numel(shape) of them) into a new tensor of
+// options.dtype — float32 unless given, whatever T is
+// (from_vector<double>(v, shape) is float32; pass DType::Float64 to keep it).
 template <typename T>
 Tensor from_vector(const std::vector<T>& values, const Shape& shape, TensorOptions options = {});
 Tensor from_buffer(const void* data, DType source_dtype, const Shape& shape, TensorOptions options = {});

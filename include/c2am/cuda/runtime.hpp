@@ -35,11 +35,16 @@ void* stream_handle(int device = 0);
 // Name of GPU `device` ("NVIDIA H100 80GB HBM3").
 std::string device_name(int device = 0);
 
-// Most bytes the library's memory pool on `device` has held in use since the
-// last reset_peak_memory (CUDA's stream-ordered pool high-water mark).
+// Most bytes the memory pool on `device` has held in use since the last
+// reset_peak_memory (CUDA's stream-ordered pool high-water mark; see below).
 std::size_t peak_memory(int device = 0);
 void reset_peak_memory(int device = 0);
 
+// The pool is the device's default stream-ordered pool
+// (cudaDeviceGetDefaultMemPool), shared with any other cudaMallocAsync user in
+// the process: its release threshold, reserved_memory, peak_memory and
+// empty_cache cover their allocations too.
+//
 // Bytes the pool on `device` holds from the driver, in use or kept for reuse.
 // Freed memory stays in the pool (its release threshold is set to the
 // maximum when the library's stream is created, so synchronizations do not

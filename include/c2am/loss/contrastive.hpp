@@ -31,8 +31,8 @@ Tensor clamped_cosine_similarity(const Tensor& a, const Tensor& b);
 // gradient flows through it.
 //
 // `columns` (optional, M×C): the embeddings the similarity's columns come
-// from. Then columns whose embeddings are equal entry by entry (0 equals −0)
-// rank as ties, whatever the rounding of their similarities: each column is
+// from. Then columns whose embeddings are equal entry by entry (0 equals −0;
+// NaN equals nothing) rank as ties, whatever the rounding of their similarities: each column is
 // ranked by the similarity of the first column equal to it. Two equal
 // embeddings have equal similarities in exact arithmetic, but a matrix
 // product may round them differently by position; without this, rounding

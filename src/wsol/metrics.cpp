@@ -56,6 +56,17 @@ std::vector<double> fractions(const std::vector<std::size_t>& counts, std::size_
   return out;
 }
 
+// Per δ, per threshold: the fraction of images counted.
+std::array<std::vector<double>, 3> curves(const std::vector<std::array<std::size_t, 3>>& counts, std::size_t images) {
+  std::array<std::vector<double>, 3> out;
+  for (std::size_t d = 0; d < 3; ++d) {
+    std::vector<std::size_t> column;
+    for (const auto& c : counts) column.push_back(c[d]);
+    out[d] = fractions(column, images);
+  }
+  return out;
+}
+
 }  // namespace
 
 double iou(const Box& a, const Box& b, Protocol protocol) {
@@ -152,31 +163,14 @@ std::vector<double> Evaluator::gt_known() const { return single_box_acc()[1]; }
 std::vector<double> Evaluator::top1_loc() const { return fractions(top1_, images_); }
 std::vector<double> Evaluator::top5_loc() const { return fractions(top5_, images_); }
 
-std::array<std::vector<double>, 3> Evaluator::single_box_acc() const {
-  std::array<std::vector<double>, 3> out;
-  for (std::size_t d = 0; d < 3; ++d) {
-    std::vector<std::size_t> counts;
-    for (const auto& c : single_) counts.push_back(c[d]);
-    out[d] = fractions(counts, images_);
-  }
-  return out;
-}
-
-std::array<std::vector<double>, 3> Evaluator::box_acc() const {
-  std::array<std::vector<double>, 3> out;
-  for (std::size_t d = 0; d < 3; ++d) {
-    std::vector<std::size_t> counts;
-    for (const auto& c : box_acc_) counts.push_back(c[d]);
-    out[d] = fractions(counts, images_);
-  }
-  return out;
-}
+std::array<std::vector<double>, 3> Evaluator::single_box_acc() const { return curves(single_, images_); }
+std::array<std::vector<double>, 3> Evaluator::box_acc() const { return curves(box_acc_, images_); }
 
 std::array<double, 3> Evaluator::max_box_acc() const {
   std::array<double, 3> best{0, 0, 0};
-  const auto curves = box_acc();
+  const auto per_delta = box_acc();
   for (std::size_t d = 0; d < 3; ++d)
-    for (double v : curves[d]) best[d] = std::max(best[d], v);
+    for (double v : per_delta[d]) best[d] = std::max(best[d], v);
   return best;
 }
 

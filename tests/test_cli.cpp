@@ -241,7 +241,16 @@ TEST_CASE("wsol eval --maps scores maps from files as wsolevaluation and the rel
   REQUIRE(release.status == 0);
   CHECK(metrics_of(dir.str() + "/r.json").at("gt_known_loc").get<double>() == Approx(22.0 / 60).epsilon(1e-12));
 
-  // A missing map, an ambiguous one, and --weights with --maps are refused.
+  // A map holding NaN is refused, naming its file.
+  std::vector<float> nan_values(49, 0.5f);
+  nan_values[3] = std::nanf("");
+  write_npy(dir.str() + "/maps/0000.png.npy", nan_values, {7, 7});
+  Run nan_run = c2am_command("wsol eval" + common + "/x.json");
+  CHECK(nan_run.status != 0);
+  CHECK_THAT(nan_run.output, Catch::Contains("0000.png.npy") && Catch::Contains("non-finite"));
+  fs::copy_file(fixture + "/maps/0000.npy", dir.str() + "/maps/0000.png.npy", fs::copy_options::overwrite_existing);
+
+  // A missing map and an ambiguous one are refused.
   fs::copy_file(dir.str() + "/maps/0003.png.npy", dir.str() + "/maps/0003.npy");
   Run twice = c2am_command("wsol eval" + common + "/x.json");
   CHECK(twice.status != 0);

@@ -3,9 +3,11 @@
 
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <functional>
 #include <string>
 
+#include "c2am/c2am.hpp"
 #include "c2am/cuda/runtime.hpp"
 #include "support/test_support.hpp"
 
@@ -108,4 +110,40 @@ TEST_CASE("asking for a GPU where there is none says why", "[errors]") {
     CHECK(message.find(cuda::availability().reason) != std::string::npos);
   }
   require_mentions(error_of([] { (void)Device::parse("tpu"); }), {"tpu"});
+}
+
+TEST_CASE("NaN and infinity are refused where maps, CAMs and weights enter", "[errors]") {
+  c2am::testing::TempDir dir;
+  // A score map or CAM file (.npy) with a block of NaN, or an infinity.
+  std::vector<float> values(12, 0.5f);
+  values[5] = values[6] = std::nanf("");
+  const std::string nan_map = dir.str() + "/cam.npy";
+  write_npy(nan_map, values, {3, 4});
+  Shape shape;
+  require_mentions(error_of([&] { (void)read_npy(nan_map, shape); }),
+                   {"cam.npy", "2 non-finite values", "element 5"});
+  values[5] = values[6] = 0.5f;
+  values[11] = INFINITY;
+  write_npy(nan_map, values, {3, 4});
+  require_mentions(error_of([&] { (void)read_npy_f64(nan_map, shape); }), {"cam.npy", "1 non-finite value", "inf"});
+
+  // A model file whose head weight is NaN: refused on load, naming the tensor,
+  // and the model is left unchanged.
+  ModelConfig config;
+  config.backbone.depth = 18;
+  config.backbone.base_width = 4;
+  Model model(config);
+  safetensors::NamedTensors state;
+  for (const auto& [name, t] : model.state())
+    state.emplace_back(name, name == "ac_head.activation_head.weight" ? full(t.shape(), std::nan(""), t.options()) : t.clone());
+  const std::string weights = dir.str() + "/nan_head.safetensors";
+  safetensors::save(weights, state);
+  Model target(config);
+  require_mentions(error_of([&] { (void)load_weights(target, weights); }),
+                   {"nan_head.safetensors", "ac_head.activation_head.weight", "non-finite"});
+  for (const auto& [name, t] : target.state()) {
+    if (!is_compute_type(t.dtype())) continue;
+    INFO(name);
+    CHECK(std::isfinite(sum(t.to(DType::Float64)).item()));
+  }
 }

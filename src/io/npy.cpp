@@ -8,6 +8,7 @@
 #include <type_traits>
 
 #include "c2am/core/error.hpp"
+#include "io/finite_check.hpp"
 
 namespace c2am {
 
@@ -82,6 +83,8 @@ std::vector<T> read_npy_as(const std::string& path, Shape& shape) {
   } else {
     read_into(float{});
   }
+  if (!in) throw Error("read_npy: " + path + ": read failed");
+  io::require_finite(values.data(), values.size(), "read_npy: " + path);
   return values;
 }
 

@@ -3,6 +3,7 @@
 #include <map>
 
 #include "c2am/autograd/grad_mode.hpp"
+#include "io/finite_check.hpp"
 
 namespace c2am {
 
@@ -71,6 +72,11 @@ LoadReport load_state(nn::Module& module, const safetensors::NamedTensors& tenso
     check(value.shape() == target.shape(), "load_weights", source, ": '", key, "' has shape ",
           shape_str(value.shape()), " in the file but ", shape_str(target.shape()),
           " in the model (weights for another architecture?)");
+    if (value.dtype() == DType::Float32 || value.dtype() == DType::Float64 || value.dtype() == DType::Float16 ||
+        value.dtype() == DType::BFloat16) {
+      const std::vector<double> values = value.to(Device::cpu()).to(DType::Float64).contiguous().to_vector<double>();
+      io::require_finite(values.data(), values.size(), "load_weights: " + source + ": '" + key + "'");
+    }
     copies.emplace_back(target, value);
   }
   for (const auto& [key, value] : provided) {

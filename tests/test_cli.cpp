@@ -135,6 +135,12 @@ TEST_CASE("the demo writes metrics, pictures, the log and a self-contained repor
   std::ifstream boxes_file(dir.str() + "/wsol/boxes.json");
   const std::string boxes_json((std::istreambuf_iterator<char>(boxes_file)), std::istreambuf_iterator<char>());
   CHECK(std::count(boxes_json.begin(), boxes_json.end(), '[') >= 13);  // the list and 12 boxes
+  // At threshold 1 no pixel is strictly above the maximum: no box, said so.
+  Run none = c2am_command("wsol boxes --threshold 1 --weights " + model + common + " --out " + dir.str() + "/wsol/none.json");
+  REQUIRE(none.status == 0);
+  CHECK_THAT(none.output, Catch::Contains("12 image(s) have no pixel above threshold 1.00"));
+  std::ifstream none_file(dir.str() + "/wsol/none.json");
+  CHECK(nlohmann::json::parse(none_file).at("images").at(0).at("box").is_null());
   CHECK(c2am_command("wsol vis --threshold 0.5 --limit 2 --weights " + model + common + " --out " + dir.str() + "/wsol/vis").status == 0);
   CHECK(fs::exists(dir.str() + "/wsol/vis/image_1.png"));
   CHECK(c2am_command("wsol boxes --weights " + model + common).status != 0);  // --threshold is required

@@ -150,21 +150,28 @@ int run_boxes(const WsolOptions& o) {
   const auto data = open_dataset(o.data, o.split);
   const auto maps = wsol::compute_maps(*l.model.model, *data, l.options);
   nlohmann::json images = nlohmann::json::array();
+  std::size_t empty = 0;
   for (const auto& image : maps) {
-    const Box box = image.geometry.to_original(wsol::predicted_box(image, o.threshold));
+    const Box in_crop = wsol::predicted_box(image, o.threshold);
+    // No pixel above the threshold gives the references' (0, 0, 0, 0): say
+    // so (null) rather than map it back to a point of the original image.
+    const bool none = in_crop.x0 == 0 && in_crop.y0 == 0 && in_crop.x1 == 0 && in_crop.y1 == 0;
+    empty += none;
+    const Box box = image.geometry.to_original(in_crop);
     const int width = static_cast<int>(std::lround(l.options.resize / image.geometry.scale_x));
     const int height = static_cast<int>(std::lround(l.options.resize / image.geometry.scale_y));
     images.push_back({{"index", image.index},
                       {"path", data->sample(image.index).image_path},
                       {"width", width},
                       {"height", height},
-                      {"box", {box.x0, box.y0, box.x1, box.y1}}});
+                      {"box", none ? nlohmann::json(nullptr) : nlohmann::json({box.x0, box.y0, box.x1, box.y1})}});
   }
   const nlohmann::json out = {{"threshold", o.threshold}, {"split", o.split}, {"weights", o.weights},
-                              {"coordinates", "pixels of the original image, x1 = x0 + width"},
+                              {"coordinates", "pixels of the original image, x1 = x0 + width; null: no pixel above the threshold"},
                               {"images", images}};
   io::write_text_atomically(o.out, out.dump(1) + "\n");
-  std::printf("wrote %zu boxes to %s\n", maps.size(), o.out.c_str());
+  std::printf("wrote %zu boxes to %s\n", maps.size() - empty, o.out.c_str());
+  if (empty) std::printf("note: %zu image(s) have no pixel above threshold %.2f: their box is null\n", empty, o.threshold);
   return 0;
 }
 

@@ -135,6 +135,19 @@ TEST_CASE("the demo writes metrics, pictures, the log and a self-contained repor
   std::ifstream boxes_file(dir.str() + "/wsol/boxes.json");
   const std::string boxes_json((std::istreambuf_iterator<char>(boxes_file)), std::istreambuf_iterator<char>());
   CHECK(std::count(boxes_json.begin(), boxes_json.end(), '[') >= 13);  // the list and 12 boxes
+  // The API's localize gives the box `wsol boxes` wrote, at the same threshold.
+  {
+    std::ifstream again(dir.str() + "/wsol/boxes.json");
+    const auto written = nlohmann::json::parse(again).at("images").at(0).at("box");
+    TrainedModel trained = load_trained_model(model);
+    wsol::EvalOptions options;
+    options.resize = options.crop = 96;
+    options.flipped = trained.flipped;
+    const auto data = open_dataset("synthetic:12", "train");  // wsol boxes' default split
+    const std::optional<Box> box = wsol::localize(*trained.model, data->load_image(0), 0.5, options);
+    REQUIRE(box.has_value());
+    CHECK(written == nlohmann::json({box->x0, box->y0, box->x1, box->y1}));
+  }
   // At threshold 1 no pixel is strictly above the maximum: no box, said so.
   Run none = c2am_command("wsol boxes --threshold 1 --weights " + model + common + " --out " + dir.str() + "/wsol/none.json");
   REQUIRE(none.status == 0);

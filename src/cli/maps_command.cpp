@@ -44,7 +44,9 @@ int run_maps(const MapsOptions& o) {
 
 Run add_maps(CLI::App& app) {
   auto o = std::make_shared<MapsOptions>();
-  CLI::App* cmd = app.add_subcommand("maps", "Activation maps of images as .npy arrays and PNG overlays");
+  CLI::App* cmd = app.add_subcommand("maps", "Activation maps of images as .npy arrays and PNG overlays: the raw "
+                                              "sigmoid map at each image's size (not min-max normalized; box "
+                                              "thresholds from `wsol eval` apply to `wsol boxes`, not to these)");
   cmd->add_option("--weights", o->weights, "model.safetensors or checkpoint.safetensors from training")
       ->required()
       ->check(CLI::ExistingFile);

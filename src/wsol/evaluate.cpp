@@ -55,29 +55,33 @@ std::vector<float> EvaluatedImage::crop_map() const {
   return out;
 }
 
-std::vector<EvaluatedImage> compute_maps(Model& model, const Dataset& dataset, const EvalOptions& o) {
+EvaluatedImage evaluate_image(Model& model, const Image& image, const EvalOptions& o) {
   NoGradGuard no_grad;
   model.eval();
+  EvaluatedImage e;
+  e.protocol = o.protocol;
+  e.geometry = crop_geometry(image.width, image.height, o);
+  const Image input = crop(resize(image, o.resize, o.resize), center_crop_box(o.resize, o.resize, o.crop));
+  Tensor map = model.forward(to_batch({input}).to(model.config().device)).map;
+  if (o.flipped) map = 1.0 - map;
+  const Tensor host = map.to(Device::cpu()).to(DType::Float32).contiguous();
+  e.map = ScoreMap{static_cast<int>(host.size(3)), static_cast<int>(host.size(2)), host.to_vector<float>()};
+  if (o.protocol == Protocol::wsolevaluation) {
+    e.upsampled = upsample_normalized(e.map, o.crop, o.crop);
+  } else {
+    e.box_scale = static_cast<double>(o.crop) / e.map.width;  // true division, widths only (the release)
+  }
+  return e;
+}
+
+std::vector<EvaluatedImage> compute_maps(Model& model, const Dataset& dataset, const EvalOptions& o) {
   std::vector<EvaluatedImage> out;
   out.reserve(dataset.size());
   for (std::size_t i = 0; i < dataset.size(); ++i) {
-    const Image image = dataset.load_image(i);
-    EvaluatedImage e;
+    EvaluatedImage e = evaluate_image(model, dataset.load_image(i), o);
     e.index = i;
-    e.protocol = o.protocol;
     e.label = dataset.sample(i).label;
-    e.geometry = crop_geometry(image.width, image.height, o);
     for (const Box& b : dataset.sample(i).boxes) e.gt.push_back(e.geometry.to_crop(b, o.protocol));
-    const Image input = crop(resize(image, o.resize, o.resize), center_crop_box(o.resize, o.resize, o.crop));
-    Tensor map = model.forward(to_batch({input}).to(model.config().device)).map;
-    if (o.flipped) map = 1.0 - map;
-    const Tensor host = map.to(Device::cpu()).to(DType::Float32).contiguous();
-    e.map = ScoreMap{static_cast<int>(host.size(3)), static_cast<int>(host.size(2)), host.to_vector<float>()};
-    if (o.protocol == Protocol::wsolevaluation) {
-      e.upsampled = upsample_normalized(e.map, o.crop, o.crop);
-    } else {
-      e.box_scale = static_cast<double>(o.crop) / e.map.width;  // true division, widths only (the release)
-    }
     out.push_back(std::move(e));
   }
   return out;
@@ -94,6 +98,13 @@ Box scaled_box(Box b, double scale) {
 Box predicted_box(const EvaluatedImage& image, double threshold) {
   if (image.protocol == Protocol::wsolevaluation) return largest_region_box(image.upsampled, threshold, image.protocol);
   return scaled_box(largest_region_box(image.map, threshold, image.protocol), image.box_scale);
+}
+
+std::optional<Box> localize(Model& model, const Image& image, double threshold, const EvalOptions& options) {
+  const EvaluatedImage e = evaluate_image(model, image, options);
+  const Box in_crop = predicted_box(e, threshold);
+  if (in_crop.x0 == 0 && in_crop.y0 == 0 && in_crop.x1 == 0 && in_crop.y1 == 0) return std::nullopt;
+  return e.geometry.to_original(in_crop);
 }
 
 Evaluator evaluate(const std::vector<EvaluatedImage>& images, const std::vector<double>& thresholds,

@@ -6,6 +6,7 @@
 // image.
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -56,6 +57,15 @@ struct EvaluatedImage {
 
 // Score maps of every image of `dataset` (model in evaluation mode).
 std::vector<EvaluatedImage> compute_maps(Model& model, const Dataset& dataset, const EvalOptions& options);
+// One image's maps as compute_maps makes them (no ground truth, index 0).
+EvaluatedImage evaluate_image(Model& model, const Image& image, const EvalOptions& options);
+
+// The box `c2am wsol boxes` gives for `image` at `threshold`, in the image's
+// pixels (x1 = x0 + width): the same transform, map and protocol as
+// `wsol eval` under the same options, so a threshold chosen there means the
+// same here (activation_map's raw sigmoid map is for pictures and .npy
+// output, not for these thresholds). std::nullopt when no pixel passes.
+std::optional<Box> localize(Model& model, const Image& image, double threshold, const EvalOptions& options);
 
 // Single-box prediction of an evaluated image at `threshold`, in crop pixels.
 Box predicted_box(const EvaluatedImage& image, double threshold);

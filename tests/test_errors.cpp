@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <fstream>
 #include <functional>
 #include <string>
 
@@ -146,4 +147,46 @@ TEST_CASE("NaN and infinity are refused where maps, CAMs and weights enter", "[e
     INFO(name);
     CHECK(std::isfinite(sum(t.to(DType::Float64)).item()));
   }
+}
+
+namespace {
+
+// A .npy file from its parts: format version, header text, payload.
+void write_raw_npy(const std::string& path, int version, std::string header, const std::string& payload) {
+  std::ofstream out(path, std::ios::binary);
+  out.write("\x93NUMPY", 6);
+  out.put(static_cast<char>(version)).put(0);
+  const std::size_t length = header.size();
+  const int bytes = version == 1 ? 2 : 4;
+  for (int i = 0; i < bytes; ++i) out.put(static_cast<char>((length >> (8 * i)) & 0xff));
+  out << header << payload;
+}
+
+}  // namespace
+
+TEST_CASE(".npy headers: legal ones read, malformed or oversized ones refused in plain words", "[errors]") {
+  c2am::testing::TempDir dir;
+  const std::string path = dir.str() + "/m.npy";
+  const float two[2] = {0.25f, 0.5f};
+  const std::string payload(reinterpret_cast<const char*>(two), sizeof two);
+  Shape shape;
+  // A 26 KB version-1 header (legal up to 64 KiB; padded with spaces) and a
+  // version-2 header read like any other.
+  write_raw_npy(path, 1, "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }" + std::string(26000, ' ') + "\n",
+                payload);
+  CHECK(read_npy(path, shape) == std::vector<float>{0.25f, 0.5f});
+  write_raw_npy(path, 2, "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 2), }\n", payload);
+  CHECK(read_npy(path, shape) == std::vector<float>{0.25f, 0.5f});
+  CHECK(shape == Shape{1, 2});
+  // Shapes that overflow or exceed the file, other types, Fortran order.
+  write_raw_npy(path, 1, "{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999999999,), }\n", payload);
+  require_mentions(error_of([&] { (void)read_npy(path, shape); }), {"m.npy", "too large"});
+  write_raw_npy(path, 1, "{'descr': '<f4', 'fortran_order': False, 'shape': (4000000000, 4000000000), }\n", payload);
+  require_mentions(error_of([&] { (void)read_npy(path, shape); }), {"m.npy", "shorter than its shape"});
+  write_raw_npy(path, 1, "{'descr': '<i8', 'fortran_order': False, 'shape': (2,), }\n", payload);
+  require_mentions(error_of([&] { (void)read_npy(path, shape); }), {"m.npy", "float32/float64", "<i8"});
+  write_raw_npy(path, 1, "{'descr': '<f4', 'fortran_order': True, 'shape': (2,), }\n", payload);
+  require_mentions(error_of([&] { (void)read_npy(path, shape); }), {"m.npy", "Fortran"});
+  write_raw_npy(path, 1, "{'descr': '<f4', 'fortran_order': False, 'shape': (2,", "");
+  require_mentions(error_of([&] { (void)read_npy(path, shape); }), {"m.npy"});
 }

@@ -340,3 +340,71 @@ TEST_CASE("training configuration errors come before any work", "[train][errors]
   config.weights = dir.str() + "/missing.safetensors";
   CHECK_THROWS_WITH(Trainer(config).run(), Catch::Contains("missing.safetensors"));
 }
+
+TEST_CASE("initial weights: wrappers detected, a report, refusals when backbone tensors are missing", "[train][errors]") {
+  c2am::testing::TempDir dir;
+  ModelConfig config;
+  config.backbone.depth = 18;
+  config.backbone.base_width = 4;
+  Model source(config);
+  // The backbone under torchvision names, as a file with `prefix` added.
+  const auto backbone_file = [&](const std::string& name, const std::string& prefix, bool with_fc_and_extra) {
+    safetensors::NamedTensors tensors;
+    for (const auto& [key, t] : source.state())
+      if (key.rfind("backbone.", 0) == 0) tensors.emplace_back(prefix + key.substr(9), t);
+    if (with_fc_and_extra) {
+      tensors.emplace_back(prefix + "fc.weight", zeros({10, 8}));
+      tensors.emplace_back("module.encoder_k.conv1.weight", zeros({1}));  // MoCo's key encoder: unused
+    }
+    const std::string path = dir.str() + "/" + name;
+    safetensors::save(path, tensors);
+    return path;
+  };
+  TrainConfig tc;
+  tc.model = config;
+  tc.weights_options.add_prefix = "backbone.";
+  tc.weights_options.ignore = {"backbone.fc.*"};
+  const auto load = [&](const std::string& path, const TrainConfig& c) {
+    Model target(config);
+    TrainConfig with = c;
+    with.weights = path;
+    const std::string note = load_initial_weights(target, with);
+    // What was loaded equals the source.
+    const auto expected = source.state();
+    const auto loaded = target.state();
+    for (std::size_t i = 0; i < loaded.size(); ++i)
+      if (loaded[i].first.rfind("backbone.", 0) == 0)
+        C2AM_REQUIRE_OK(c2am::testing::compare(loaded[i].second, expected[i].second, 0, 0));
+    return note;
+  };
+  const std::string plain = backbone_file("plain.safetensors", "", false);
+  CHECK_THAT(load(plain, tc), Catch::Contains("loaded") && !Catch::Contains("stripped"));
+  CHECK_THAT(load(backbone_file("dp.safetensors", "module.", false), tc),
+             Catch::Contains("prefix 'module.' stripped"));
+  CHECK_THAT(load(backbone_file("moco.safetensors", "module.encoder_q.", true), tc),
+             Catch::Contains("prefix 'module.encoder_q.' stripped") && Catch::Contains("unused"));
+  // A c2am model file: the backbone under backbone., the head unused.
+  const std::string model_file = dir.str() + "/model.safetensors";
+  safetensors::save(model_file, source.state());
+  CHECK_THAT(load(model_file, tc), Catch::Contains("prefix 'backbone.' stripped"));
+
+  // Nothing matches: refused, naming the file and a key.
+  const std::string unrelated = dir.str() + "/unrelated.safetensors";
+  safetensors::save(unrelated, {{"foo", zeros({3})}});
+  Model target(config);
+  TrainConfig bad = tc;
+  bad.weights = unrelated;
+  CHECK_THAT(c2am::testing::error_message([&] { (void)load_initial_weights(target, bad); }),
+             Catch::Contains("unrelated.safetensors") && Catch::Contains("foo") && Catch::Contains("convert_weights"));
+  // ResNet-18 weights into ResNet-34: refused unless asked for.
+  ModelConfig deeper = config;
+  deeper.backbone.depth = 34;
+  Model r34(deeper);
+  TrainConfig partial = tc;
+  partial.model = deeper;
+  partial.weights = plain;
+  CHECK_THAT(c2am::testing::error_message([&] { (void)load_initial_weights(r34, partial); }),
+             Catch::Contains("backbone tensors are not in the file") && Catch::Contains("--partial-weights"));
+  partial.partial_weights = true;
+  CHECK_THAT(load_initial_weights(r34, partial), Catch::Contains("left random"));
+}

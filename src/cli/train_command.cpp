@@ -18,7 +18,7 @@ struct TrainOptions {
   double lr = 0, alpha = -1, momentum = -1, weight_decay = -1;
   int workers = 2, resize = 0, crop = 0;
   std::uint64_t seed = 0;
-  bool resume = false, skip_unreadable = false, no_progress = false, nesterov = false;
+  bool resume = false, skip_unreadable = false, no_progress = false, nesterov = false, partial_weights = false;
 };
 
 int depth_of(const std::string& backbone) {
@@ -42,6 +42,7 @@ int run_train(const TrainOptions& o) {
   config.weights_options.strip_prefix = o.weights_prefix;
   config.weights_options.add_prefix = "backbone.";
   config.weights_options.ignore = {"backbone.fc.*"};
+  config.partial_weights = o.partial_weights;
   if (o.batch) config.loader.batch_size = o.batch;
   if (o.epochs) config.epochs = o.epochs;
   if (o.lr > 0) config.lr = o.lr;
@@ -63,6 +64,10 @@ int run_train(const TrainOptions& o) {
   config.progress = !o.no_progress;
 
   Trainer trainer(config);
+  trainer.on_note = [](const std::string& note) {
+    std::printf("%s\n", note.c_str());
+    std::fflush(stdout);
+  };
   const TrainResult result = trainer.run();
   std::printf("trained %zu steps (%zu epochs), %.1f images/s, last loss %.6f, map %s\ncheckpoint: %s\nweights: %s\n",
               result.steps, result.epochs_completed, result.images_per_second, result.last_loss,
@@ -86,7 +91,11 @@ Run add_train(CLI::App& app) {
       ->check(CLI::Range(1, 1024));
   cmd->add_option("--weights", o->weights, "Initial backbone weights (safetensors; fc.* ignored)")
       ->check(CLI::ExistingFile);
-  cmd->add_option("--weights-prefix", o->weights_prefix, "Use only keys with this prefix, removed (module.encoder_q.)");
+  cmd->add_option("--weights-prefix", o->weights_prefix,
+                  "Use only keys with this prefix, removed (default: module., encoder_q., module.encoder_q., "
+                  "module.backbone. or backbone. when one of them makes the names match)");
+  cmd->add_flag("--partial-weights", o->partial_weights,
+                "Accept a weights file that lacks some backbone tensors (they stay random); refused otherwise");
   cmd->add_option("--recipe", o->recipe, "Settings of SPEC §3: cub, imagenet or voc")
       ->capture_default_str()
       ->check(CLI::IsMember({"cub", "imagenet", "voc"}));

@@ -38,6 +38,7 @@ nlohmann::json describe(const TrainConfig& c) {
           {"stages", c.model.backbone.stages},
           {"seed", c.model.seed},
           {"weights", c.weights},
+          {"partial_weights", c.partial_weights},
           {"epochs", c.epochs},
           {"batch_size", c.loader.batch_size},
           {"lr", c.lr},
@@ -211,7 +212,10 @@ TrainResult Trainer::run() {
 
 TrainResult Trainer::run(const Dataset& dataset) {
   Model model(config_.model);
-  if (!config_.weights.empty()) load_weights(model, config_.weights, config_.weights_options);
+  if (!config_.weights.empty()) {
+    const std::string report = load_initial_weights(model, config_);
+    if (on_note) on_note(report);
+  }
   Sgd sgd(optimizer_groups(model, config_), {config_.momentum, config_.nesterov});
   Loader loader(dataset, config_.loader);
 

@@ -28,6 +28,9 @@ struct TrainConfig {
   ModelConfig model;
   std::string weights;  // initial weights (safetensors), optional
   LoadOptions weights_options;
+  // A weights file that leaves backbone tensors missing is refused unless
+  // this is set (they then keep their random initialization).
+  bool partial_weights = false;
   std::size_t epochs = 20;
   double lr = 1e-4;
   double alpha = 0.05;
@@ -79,12 +82,23 @@ class Trainer {
   TrainResult run(const Dataset& dataset);
   // Called after every step with (step, total loss terms); for tests and tools.
   std::function<void(std::size_t, const ContrastiveLossTerms&)> on_step;
+  // Called with notes a user should see before training starts (the
+  // weights load report).
+  std::function<void(const std::string&)> on_note;
 
   static std::string checkpoint_path(const std::string& output_dir) { return output_dir + "/checkpoint.safetensors"; }
 
  private:
   TrainConfig config_;
 };
+
+// Loads config.weights into `model` by name (non-strict): detects the usual
+// wrapper prefixes (module., encoder_q., module.encoder_q., module.backbone.,
+// backbone.) when weights_options.strip_prefix is empty; throws c2am::Error
+// naming the file when nothing matches, or when backbone tensors are missing
+// and partial_weights is not set. Returns a one-line report (loaded N of M,
+// prefix stripped, tensors unused).
+std::string load_initial_weights(Model& model, const TrainConfig& config);
 
 // Whether the map's border is mostly "foreground" (then the map is flipped).
 bool border_says_flip(const Tensor& map, OrientationCheck check);

@@ -341,6 +341,20 @@ TEST_CASE("training configuration errors come before any work", "[train][errors]
   CHECK_THROWS_WITH(Trainer(config).run(), Catch::Contains("missing.safetensors"));
 }
 
+TEST_CASE("an earlier run is not replaced unless asked", "[train][errors]") {
+  TempDir dir;
+  TrainConfig config = tiny_training(dir.str());
+  config.max_steps = 1;
+  Trainer(config).run();
+  const auto checkpoint = Trainer::checkpoint_path(dir.str());
+  const auto before = std::filesystem::last_write_time(checkpoint);
+  CHECK_THROWS_WITH(Trainer(config).run(), Catch::Contains(dir.str()) && Catch::Contains("already holds a run") &&
+                                               Catch::Contains("--resume") && Catch::Contains("--overwrite"));
+  CHECK(std::filesystem::last_write_time(checkpoint) == before);
+  config.overwrite = true;
+  CHECK(Trainer(config).run().steps == 1);
+}
+
 TEST_CASE("initial weights: wrappers detected, a report, refusals when backbone tensors are missing", "[train][errors]") {
   c2am::testing::TempDir dir;
   ModelConfig config;

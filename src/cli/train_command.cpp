@@ -18,7 +18,8 @@ struct TrainOptions {
   double lr = 0, alpha = -1, momentum = -1, weight_decay = -1;
   int workers = 2, resize = 0, crop = 0;
   std::uint64_t seed = 0;
-  bool resume = false, skip_unreadable = false, no_progress = false, nesterov = false, partial_weights = false;
+  bool resume = false, skip_unreadable = false, no_progress = false, nesterov = false, partial_weights = false,
+       overwrite = false;
 };
 
 int depth_of(const std::string& backbone) {
@@ -61,6 +62,7 @@ int run_train(const TrainOptions& o) {
   config.checkpoint_every = o.checkpoint_every;
   config.max_steps = o.max_steps;
   config.resume = o.resume;
+  config.overwrite = o.overwrite;
   config.progress = !o.no_progress;
 
   Trainer trainer(config);
@@ -124,6 +126,7 @@ Run add_train(CLI::App& app) {
   cmd->add_option("--checkpoint-every", o->checkpoint_every, "Steps between checkpoints (0: every epoch)");
   cmd->add_option("--max-steps", o->max_steps, "Stop after this many steps in all");
   cmd->add_flag("--resume", o->resume, "Continue from OUT/checkpoint.safetensors");
+  cmd->add_flag("--overwrite", o->overwrite, "Replace an earlier run in --out (refused otherwise)");
   cmd->add_flag("--skip-unreadable", o->skip_unreadable, "Leave out images that cannot be decoded (counted in the log)");
   cmd->add_flag("--no-progress", o->no_progress, "No progress bar");
   return [o] { return run_train(*o); };

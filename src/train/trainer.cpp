@@ -211,6 +211,15 @@ TrainResult Trainer::run() {
 }
 
 TrainResult Trainer::run(const Dataset& dataset) {
+  // An earlier run in the output folder is continued or replaced only when
+  // asked: its checkpoint, model and log are results, not scratch files.
+  if (!config_.resume && !config_.overwrite) {
+    std::string held;
+    for (const char* name : {"checkpoint.safetensors", "model.safetensors", "log.jsonl"})
+      if (fs::exists(config_.output_dir + "/" + name)) held += (held.empty() ? "" : ", ") + std::string(name);
+    check(held.empty(), "train", config_.output_dir, " already holds a run (", held,
+          "): give --resume to continue it, --overwrite to replace it, or another --out");
+  }
   Model model(config_.model);
   if (!config_.weights.empty()) {
     const std::string report = load_initial_weights(model, config_);

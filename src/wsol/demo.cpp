@@ -140,6 +140,7 @@ DemoResult run_demo(const DemoConfig& c) {
   tc.momentum = 0.9;
   tc.schedule = Schedule::Cosine;
   tc.output_dir = c.output_dir + "/train";
+  tc.overwrite = true;  // the demo replaces its own earlier run
   tc.progress = c.progress;
   Trainer trainer(tc);
   const TrainResult trained = trainer.run(*train);

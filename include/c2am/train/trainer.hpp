@@ -49,6 +49,7 @@ struct TrainConfig {
   std::size_t checkpoint_every = 0;  // steps between checkpoints; 0: at the end of each epoch only
   std::size_t max_steps = 0;         // stop after this many steps in all (0: run every epoch)
   bool resume = false;               // continue from output_dir/checkpoint.safetensors
+  bool overwrite = false;            // replace an earlier run in output_dir (refused otherwise)
   bool progress = true;              // progress bar on stderr
 };
 

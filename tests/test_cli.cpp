@@ -207,6 +207,22 @@ TEST_CASE("wsss maps, cues and eval on synthetic data, with CAMs refined by the 
   r = c2am_command("wsss eval --cues " + dir.str() + "/cues --cams " + dir.str() + "/cams" + data);
   CHECK(r.status != 0);
   CHECK_THAT(r.output, Catch::Contains("image_0.npy") && Catch::Contains("[1, 2, 5]"));
+  // A class id that is no class of the dataset is named with its file.
+  std::ofstream(dir.str() + "/cams/image_1.classes.txt") << "21\n";
+  r = c2am_command("wsss eval --cues " + dir.str() + "/cues --cams " + dir.str() + "/cams" + data);
+  CHECK(r.status != 0);
+  CHECK_THAT(r.output, Catch::Contains("image_1.classes.txt") && Catch::Contains("class id 21"));
+}
+
+TEST_CASE("dataset folders: a bare folder and a folder without supported images are explained", "[cli]") {
+  TempDir dir;
+  std::ofstream(dir.str() + "/a.gif") << "GIF89a";
+  Run r = c2am_command("train --data " + dir.str() + " --out " + dir.str() + "/run");
+  CHECK(r.status != 0);
+  CHECK_THAT(r.output, Catch::Contains("did you mean folder:" + dir.str()));
+  r = c2am_command("train --data folder:" + dir.str() + " --out " + dir.str() + "/run");
+  CHECK(r.status != 0);
+  CHECK_THAT(r.output, Catch::Contains(".jpg, .jpeg, .png, .bmp") && Catch::Contains("1 file(s) of other kinds"));
 }
 
 TEST_CASE("wsol eval --maps scores maps from files as wsolevaluation and the release do", "[cli][wsol]") {
@@ -268,6 +284,17 @@ TEST_CASE("wsol eval --maps scores maps from files as wsolevaluation and the rel
   CHECK(nan_run.status != 0);
   CHECK_THAT(nan_run.output, Catch::Contains("0000.png.npy") && Catch::Contains("non-finite"));
   fs::copy_file(fixture + "/maps/0000.npy", dir.str() + "/maps/0000.png.npy", fs::copy_options::overwrite_existing);
+
+  // Options that mean nothing with --maps are refused, and so is an output
+  // path that cannot be written, before any work.
+  Run pick = c2am_command("wsol eval --pick-on-test" + common + "/x.json");
+  CHECK(pick.status != 0);
+  CHECK_THAT(pick.output, Catch::Contains("--pick-on"));
+  std::ofstream(dir.str() + "/plain_file") << "x";
+  Run unwritable = c2am_command("wsol eval" + common + "/plain_file/x.json");
+  CHECK(unwritable.status != 0);
+  CHECK_THAT(unwritable.output, Catch::Contains("--json") && Catch::Contains("plain_file"));
+  CHECK_THAT(unwritable.output, !Catch::Contains("MaxBoxAccV2"));  // refused before the evaluation
 
   // A missing map and an ambiguous one are refused.
   fs::copy_file(dir.str() + "/maps/0003.png.npy", dir.str() + "/maps/0003.npy");

@@ -30,8 +30,11 @@ struct ModelOutput {
   Tensor map;  // [N, 1, h, w] sigmoid map P, h = H / output stride
 };
 
-// The release's four SGD groups; LR multipliers and weight decay belong to
-// the optimizer (×1, ×2, ×10, ×20).
+// The model's parameters sorted into backbone/head weights/biases (BatchNorm
+// affine parameters left out unless train_batchnorm_affine). The learning-rate
+// multipliers and weight decay of each group are the training run's
+// (c2am::optimizer_groups in train/trainer.hpp): under the release preset the
+// head's weights train at ×1 like the backbone's, under the paper preset ×10.
 struct ParameterGroups {
   nn::NamedTensors backbone_weights, backbone_biases, head_weights, head_biases;
 };

@@ -86,11 +86,23 @@ int run_eval(const WsolOptions& o) {
   if (!o.maps.empty()) {
     if (!o.weights.empty()) throw Error("wsol eval: give --weights (maps from a c2am model) or --maps (maps from files), not both");
     if (!o.predictions.empty()) throw Error("wsol eval: --predictions needs --weights (Top-k Loc of a c2am model)");
+    // Options that mean nothing here are refused rather than ignored.
+    if (o.pick_on_test || o.pick_on != "val")
+      throw Error("wsol eval: with --maps the threshold is the best on the evaluated images, as both references "
+                  "choose it; --pick-on and --pick-on-test apply to --weights");
+    if (o.device != "cpu") throw Error("wsol eval: --device applies to --weights (no model runs with --maps)");
+    const wsol::Protocol protocol = wsol::parse_protocol(o.protocol);
+    if (protocol == wsol::Protocol::wsolevaluation && (o.resize != 480 || o.crop != 448))
+      throw Error("wsol eval: --resize and --crop describe the release protocol's crop maps; under wsolevaluation "
+                  "use --input-size");
+    if (protocol == wsol::Protocol::release && o.input_size != 0)
+      throw Error("wsol eval: --input-size applies to the wsolevaluation protocol");
     MapsEvalRequest request{o.maps, o.data, o.split, o.out, wsol::parse_protocol(o.protocol), o.input_size, o.resize,
                             o.crop};
     return run_maps_eval(request);
   }
   if (o.input_size != 0) throw Error("wsol eval: --input-size applies to --maps only");
+  require_writable_output(o.out, "--out");
   Loaded l = load(o);
   const auto data = open_dataset(o.data, o.split);
   const auto maps = wsol::compute_maps(*l.model.model, *data, l.options);

@@ -6,6 +6,8 @@
 #include "cli/wsol_maps_eval.hpp"
 
 #include <cstdio>
+#include <fstream>
+#include <unistd.h>
 #include <filesystem>
 #include <set>
 
@@ -59,6 +61,11 @@ wsol::ScoreMap64 read_map(const fs::path& file) {
   if (shape.size() != 2 || shape[0] < 1 || shape[1] < 1)
     throw Error("wsol eval: " + file.string() + " holds an array of shape " + shape_str(shape) +
                 "; a score map is H×W (or 1×H×W)");
+  for (std::size_t i = 0; i < values.size(); ++i)
+    if (!(values[i] >= 0 && values[i] <= 1))
+      throw Error("wsol eval: " + file.string() + " holds " + std::to_string(values[i]) + " at (y " +
+                  std::to_string(i / static_cast<std::size_t>(shape[1])) + ", x " +
+                  std::to_string(i % static_cast<std::size_t>(shape[1])) + "): score maps must lie in [0, 1]");
   return {static_cast<int>(shape[1]), static_cast<int>(shape[0]), std::move(values)};
 }
 
@@ -72,8 +79,25 @@ nlohmann::json curves_by_delta(const std::array<std::vector<double>, 3>& curves)
 
 }  // namespace
 
+void require_writable_output(const std::string& path, const char* option) {
+  const fs::path folder = fs::path(path).parent_path().empty() ? fs::path(".") : fs::path(path).parent_path();
+  std::error_code ec;
+  fs::create_directories(folder, ec);
+  if (ec || !fs::is_directory(folder))
+    throw Error(std::string(option) + " " + path + ": cannot make its folder " + folder.string() +
+                (ec ? " (" + ec.message() + ")" : " (a file has that name)"));
+  if (fs::is_directory(path)) throw Error(std::string(option) + " " + path + " is a folder, not a file");
+  const fs::path probe = folder / (".c2am-write-test-" + std::to_string(::getpid()));
+  {
+    std::ofstream test(probe);
+    if (!test) throw Error(std::string(option) + " " + path + ": cannot write in " + folder.string());
+  }
+  fs::remove(probe, ec);
+}
+
 int run_maps_eval(const MapsEvalRequest& r) {
   if (!fs::is_directory(r.maps_dir)) throw Error("wsol eval: --maps " + r.maps_dir + " is not a folder");
+  if (!r.json_path.empty()) require_writable_output(r.json_path, "--json");
   const auto dataset = open_dataset(r.data, r.split);
   if (dataset->size() == 0) throw Error("wsol eval: " + dataset->name() + " has no images");
   std::set<fs::path> used;
@@ -113,6 +137,10 @@ int run_maps_eval(const MapsEvalRequest& r) {
       {"dataset", dataset->name()},
       {"images", result.images()},
       {"maps", r.maps_dir},
+      {"split", r.split},
+      {"input_size", r.input_size},
+      {"resize", r.resize},
+      {"crop", r.crop},
       {"max_box_acc_v2", result.max_box_acc_v2()},
       {"max_box_acc", by_delta(max_acc)},
       {"gt_known_loc", known[best]},

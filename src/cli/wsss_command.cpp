@@ -150,7 +150,11 @@ int run_eval(const WsssOptions& o) {
       const std::string cam_path = o.cams + "/" + stem + ".npy";
       check(fs::exists(cam_path), "wsss eval", "no CAMs ", cam_path);
       const std::vector<float> cams = read_npy(cam_path, shape);
-      const std::vector<int> ids = wsss::read_class_ids(o.cams + "/" + stem + ".classes.txt");
+      const std::string ids_path = o.cams + "/" + stem + ".classes.txt";
+      const std::vector<int> ids = wsss::read_class_ids(ids_path);
+      for (int id : ids)
+        check(id < refined.classes(), "wsss eval", ids_path, ": class id ", id, " is not a class of ", dataset->name(),
+              " (ids 1 to ", refined.classes() - 1, ")");
       check(shape == Shape{static_cast<std::int64_t>(ids.size()), image.height, image.width}, "wsss eval", cam_path,
             " is ", shape_str(shape), " but ", ids.size(), " classes of a ", image.height, "x", image.width,
             " image were expected");

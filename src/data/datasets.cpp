@@ -178,6 +178,13 @@ std::unique_ptr<Dataset> open_image_folder(const std::string& dir) {
   data::require_directory(dir, "image");
   std::vector<Sample> samples;
   for (auto& path : sorted_images(dir, true)) samples.push_back(Sample{std::move(path), -1, {}, {}, {}});
+  if (samples.empty()) {
+    std::size_t others = 0;
+    for (const auto& entry : fs::recursive_directory_iterator(dir))
+      others += entry.is_regular_file();
+    throw Error("dataset: folder:" + dir + " has no images of the supported formats (.jpg, .jpeg, .png, .bmp, "
+                "any case)" + (others ? "; it holds " + std::to_string(others) + " file(s) of other kinds" : ""));
+  }
   return std::make_unique<ListDataset>("folder:" + dir, std::move(samples), std::vector<std::string>{});
 }
 
@@ -198,7 +205,14 @@ std::unique_ptr<Dataset> open_dataset(const std::string& spec, const std::string
     config.seed = split == "train" ? 1 : split == "val" ? 2 : split == "test" ? 3 : 4;
     return make_synthetic(config);
   }
-  if (rest.empty()) throw Error("dataset: '" + spec + "' needs a directory (kind:DIR)");
+  if (rest.empty()) {
+    std::error_code ec;
+    if (colon == std::string::npos && fs::is_directory(spec, ec))
+      throw Error("dataset: '" + spec + "' is a folder but not a dataset spec: did you mean folder:" + spec +
+                  " (images only), voc-xml:" + spec + " (images with Pascal VOC XML boxes) or cub:, imagenet:, voc:" +
+                  spec + "?");
+    throw Error("dataset: '" + spec + "' needs a directory (kind:DIR)");
+  }
   if (kind == "cub") return open_cub(rest, split.empty() ? "train" : split);
   if (kind == "imagenet") return open_imagenet(rest, split.empty() ? "train" : split);
   if (kind == "voc") return open_voc(rest, split.empty() ? "train_aug" : split);

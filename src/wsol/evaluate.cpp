@@ -116,6 +116,9 @@ Evaluator evaluate(const std::vector<EvaluatedImage>& images, const std::vector<
   for (std::size_t i = 0; i < images.size(); ++i) {
     const EvaluatedImage& image = images[i];
     check(image.protocol == protocol, "wsol::evaluate", "images evaluated under two protocols");
+    check(protocol == Protocol::release ? image.map.width > 0 : image.upsampled.width > 0, "wsol::evaluate", "image ",
+          i, " has no ", protocol == Protocol::release ? "low-resolution map" : "upsampled map",
+          " for its protocol (", protocol_name(protocol), "): EvaluatedImage::protocol must match how its maps were made");
     const std::vector<int> predictions = top5.empty() ? std::vector<int>{} : top5[i];
     if (protocol == Protocol::wsolevaluation) {
       e.add(image.upsampled, image.gt, image.label, predictions);

@@ -208,6 +208,7 @@ TEST_CASE("wsss maps, cues and eval on synthetic data, with CAMs refined by the 
   CHECK(r.status != 0);
   CHECK_THAT(r.output, Catch::Contains("image_0.npy") && Catch::Contains("[1, 2, 5]"));
   // A class id that is no class of the dataset is named with its file.
+  write_npy(dir.str() + "/cams/image_0.npy", std::vector<float>(96 * 96, 0.0f), {1, 96, 96});
   std::ofstream(dir.str() + "/cams/image_1.classes.txt") << "21\n";
   r = c2am_command("wsss eval --cues " + dir.str() + "/cues --cams " + dir.str() + "/cams" + data);
   CHECK(r.status != 0);

@@ -4,6 +4,7 @@
 
 #include "c2am/autograd/grad_mode.hpp"
 #include "io/finite_check.hpp"
+#include "io/weights_detail.hpp"
 
 namespace c2am {
 
@@ -28,16 +29,12 @@ bool glob_match(const std::string& pattern, const std::string& text) {
   return p == pattern.size();
 }
 
-namespace {
-
-std::string list(const std::vector<std::string>& keys) {
+std::string io::key_list(const std::vector<std::string>& keys, std::size_t most) {
   std::string out;
-  for (std::size_t i = 0; i < keys.size() && i < 5; ++i) out += (i ? ", " : "") + keys[i];
-  if (keys.size() > 5) out += ", ... (" + std::to_string(keys.size()) + " in all)";
+  for (std::size_t i = 0; i < keys.size() && i < most; ++i) out += (i ? ", " : "") + keys[i];
+  if (keys.size() > most) out += ", … (" + std::to_string(keys.size()) + " in all)";
   return out;
 }
-
-}  // namespace
 
 LoadReport load_state(nn::Module& module, const safetensors::NamedTensors& tensors, const LoadOptions& options,
                       const std::string& source) {
@@ -84,9 +81,9 @@ LoadReport load_state(nn::Module& module, const safetensors::NamedTensors& tenso
   }
   if (options.strict) {
     check(report.missing.empty(), "load_weights", source, ": missing ", report.missing.size(), " key(s): ",
-          list(report.missing));
+          io::key_list(report.missing));
     check(report.unexpected.empty(), "load_weights", source, ": ", report.unexpected.size(),
-          " unexpected key(s): ", list(report.unexpected));
+          " unexpected key(s): ", io::key_list(report.unexpected));
   }
   NoGradGuard no_grad;
   for (auto& [target, value] : copies) {

@@ -9,6 +9,7 @@
 
 #include "c2am/core/error.hpp"
 #include "c2am/train/trainer.hpp"
+#include "io/weights_detail.hpp"
 
 namespace c2am {
 
@@ -21,11 +22,8 @@ const std::vector<std::string> kWrappers = {"module.encoder_q.", "encoder_q.", "
                                             "backbone."};
 
 bool ignored(const LoadOptions& o, const std::string& key) {
-  for (const std::string& pattern : o.ignore) {
-    // The same '*' rule as load_state: only trailing and inner wildcards are used here.
-    const std::size_t star = pattern.find('*');
-    if (star == std::string::npos ? key == pattern : key.compare(0, star, pattern, 0, star) == 0) return true;
-  }
+  for (const std::string& pattern : o.ignore)
+    if (glob_match(pattern, key)) return true;
   return false;
 }
 
@@ -39,13 +37,6 @@ std::size_t matches(const safetensors::NamedTensors& file, const std::set<std::s
     n += !ignored(o, k) && model_keys.count(k);
   }
   return n;
-}
-
-std::string first_few(const std::vector<std::string>& keys) {
-  std::string out;
-  for (std::size_t i = 0; i < keys.size() && i < 4; ++i) out += (i ? ", " : "") + keys[i];
-  if (keys.size() > 4) out += ", … (" + std::to_string(keys.size()) + " in all)";
-  return out;
 }
 
 }  // namespace
@@ -78,12 +69,12 @@ std::string load_initial_weights(Model& model, const TrainConfig& config) {
   std::vector<std::string> file_keys;
   for (const auto& [key, t] : file) file_keys.push_back(key);
   check(report.loaded > 0, "train", "--weights ", config.weights, ": no tensor of the file matches the model (",
-        file.size(), " tensors, e.g. ", first_few(file_keys), "; the model expects torchvision names such as conv1.weight",
+        file.size(), " tensors, e.g. ", io::key_list(file_keys), "; the model expects torchvision names such as conv1.weight",
         options.add_prefix.empty() ? "" : " under '" + options.add_prefix + "'",
         "). Convert PyTorch checkpoints with tools/convert_weights.py, or give --weights-prefix");
   check(backbone_missing.empty() || config.partial_weights, "train", "--weights ", config.weights, ": ",
         backbone_missing.size(), " of ", backbone_total, " backbone tensors are not in the file (",
-        first_few(backbone_missing), "): weights for another architecture? Give --partial-weights to train with "
+        io::key_list(backbone_missing), "): weights for another architecture? Give --partial-weights to train with "
         "them left at their random initialization");
 
   std::ostringstream note;

@@ -125,6 +125,7 @@ TEST_CASE("the demo writes metrics, pictures, the log and a self-contained repor
   INFO(eval.output);
   REQUIRE(eval.status == 0);
   CHECK_THAT(eval.output, Catch::Contains("<- chosen") && Catch::Contains("MaxBoxAccV2"));
+  CHECK_THAT(eval.output, Catch::Contains("wsol eval test") && Catch::Contains("wsol eval val"));  // progress
   std::ifstream eval_file(dir.str() + "/wsol/metrics.json");
   const std::string eval_json((std::istreambuf_iterator<char>(eval_file)), std::istreambuf_iterator<char>());
   CHECK_THAT(eval_json, Catch::Contains("\"threshold_chosen_on\": \"val\"") && Catch::Contains("\"per_threshold\""));

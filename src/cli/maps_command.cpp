@@ -9,6 +9,7 @@
 #include "c2am/io/visualize.hpp"
 #include "cli/commands.hpp"
 #include "cli/sample_stem.hpp"
+#include "train/progress.hpp"
 
 namespace fs = std::filesystem;
 
@@ -19,7 +20,7 @@ namespace {
 struct MapsOptions {
   std::string weights, data, split = "test", out = "runs/maps", device = "cpu";
   int size = 448;
-  bool no_png = false;
+  bool no_png = false, no_progress = false;
 };
 
 int run_maps(const MapsOptions& o) {
@@ -29,13 +30,16 @@ int run_maps(const MapsOptions& o) {
   const auto dataset = open_dataset(fs::is_directory(o.data) ? "folder:" + o.data : o.data, o.split);
   TrainedModel trained = load_trained_model(o.weights, device);
   fs::create_directories(o.out);
+  train::ProgressBar bar("maps", dataset->size(), !o.no_progress);
   for (std::size_t i = 0; i < dataset->size(); ++i) {
     const Image image = dataset->load_image(i);
     const std::vector<float> map = activation_map(*trained.model, image, o.size, trained.flipped);
     const std::string stem = sample_stem(*dataset, i);
     write_npy(o.out + "/" + stem + ".npy", map, {image.height, image.width});
     if (!o.no_png) write_png(o.out + "/" + stem + ".png", heatmap_overlay(image, map));
+    bar.update(i + 1, "");
   }
+  bar.finish();
   std::printf("wrote maps of %zu images to %s\n", dataset->size(), o.out.c_str());
   return 0;
 }
@@ -56,6 +60,7 @@ Run add_maps(CLI::App& app) {
   cmd->add_option("--out", o->out, "Output directory")->capture_default_str();
   cmd->add_option("--device", o->device, "cpu, cuda or cuda:N")->capture_default_str();
   cmd->add_flag("--no-png", o->no_png, "Only the .npy arrays");
+  cmd->add_flag("--no-progress", o->no_progress, "No progress bar");
   return [o] { return run_maps(*o); };
 }
 

@@ -18,6 +18,7 @@
 #include "c2am/wsol/evaluate.hpp"
 #include "cli/commands.hpp"
 #include "cli/wsol_maps_eval.hpp"
+#include "train/progress.hpp"
 #include "io/atomic_file.hpp"
 
 namespace fs = std::filesystem;
@@ -29,6 +30,7 @@ namespace {
 struct WsolOptions {
   std::string weights, maps, data, split, pick_on = "val", predictions, out, protocol = "wsolevaluation", device = "cpu";
   int input_size = 0;
+  bool no_progress = false;
   bool pick_on_test = false;
   double threshold = -1;
   int resize = 480, crop = 448;
@@ -51,6 +53,16 @@ Loaded load(const WsolOptions& o) {
   l.options.protocol = wsol::parse_protocol(o.protocol);
   l.options.flipped = l.model.flipped;
   return l;
+}
+
+// compute_maps with a progress bar on stderr.
+std::vector<wsol::EvaluatedImage> maps_of(const Loaded& l, const Dataset& data, const std::string& title,
+                                          const WsolOptions& o) {
+  train::ProgressBar bar(title, data.size(), !o.no_progress);
+  auto maps = wsol::compute_maps(*l.model.model, data, l.options,
+                                 [&bar](std::size_t done, std::size_t) { bar.update(done, ""); });
+  bar.finish();
+  return maps;
 }
 
 // "path top1 top2 top3 top4 top5" per line; matched to images by path suffix.
@@ -98,14 +110,14 @@ int run_eval(const WsolOptions& o) {
     if (protocol == wsol::Protocol::release && o.input_size != 0)
       throw Error("wsol eval: --input-size applies to the wsolevaluation protocol");
     MapsEvalRequest request{o.maps, o.data, o.split, o.out, wsol::parse_protocol(o.protocol), o.input_size, o.resize,
-                            o.crop};
+                            o.crop, !o.no_progress};
     return run_maps_eval(request);
   }
   if (o.input_size != 0) throw Error("wsol eval: --input-size applies to --maps only");
   require_writable_output(o.out, "--out");
   Loaded l = load(o);
   const auto data = open_dataset(o.data, o.split);
-  const auto maps = wsol::compute_maps(*l.model.model, *data, l.options);
+  const auto maps = maps_of(l, *data, "wsol eval " + o.split, o);
   std::vector<std::vector<int>> top5;
   if (!o.predictions.empty()) top5 = read_predictions(o.predictions, *data, maps);
   const std::vector<double> sweep = l.options.sweep();
@@ -115,7 +127,7 @@ int run_eval(const WsolOptions& o) {
   std::string picked_on = o.split + " (the evaluated split, as the release)";
   if (!o.pick_on_test) {
     const auto pick = open_dataset(o.data, o.pick_on);
-    picking = wsol::evaluate(wsol::compute_maps(*l.model.model, *pick, l.options), sweep).gt_known();
+    picking = wsol::evaluate(maps_of(l, *pick, "wsol eval " + o.pick_on, o), sweep).gt_known();
     picked_on = o.pick_on;
   }
   const std::size_t best = wsol::best_index(picking);
@@ -160,7 +172,7 @@ int run_eval(const WsolOptions& o) {
 int run_boxes(const WsolOptions& o) {
   Loaded l = load(o);
   const auto data = open_dataset(o.data, o.split);
-  const auto maps = wsol::compute_maps(*l.model.model, *data, l.options);
+  const auto maps = maps_of(l, *data, "wsol", o);
   nlohmann::json images = nlohmann::json::array();
   std::size_t empty = 0;
   for (const auto& image : maps) {
@@ -190,7 +202,7 @@ int run_boxes(const WsolOptions& o) {
 int run_vis(const WsolOptions& o) {
   Loaded l = load(o);
   const auto data = open_dataset(o.data, o.split);
-  const auto maps = wsol::compute_maps(*l.model.model, *data, l.options);
+  const auto maps = maps_of(l, *data, "wsol", o);
   fs::create_directories(o.out);
   std::size_t written = 0;
   for (const auto& e : maps) {
@@ -219,6 +231,7 @@ void common(CLI::App* cmd, WsolOptions& o, const std::string& default_split) {
   cmd->add_option("--resize", o.resize, "Test transform: resize side")->capture_default_str()->check(CLI::Range(16, 8192));
   cmd->add_option("--crop", o.crop, "Test transform: centre crop side")->capture_default_str()->check(CLI::Range(16, 8192));
   cmd->add_option("--device", o.device, "cpu, cuda or cuda:N")->capture_default_str();
+  cmd->add_flag("--no-progress", o.no_progress, "No progress bar");
 }
 
 }  // namespace

@@ -17,6 +17,7 @@
 #include "c2am/io/npy.hpp"
 #include "c2am/wsol/evaluate.hpp"
 #include "io/atomic_file.hpp"
+#include "train/progress.hpp"
 
 namespace fs = std::filesystem;
 
@@ -111,7 +112,10 @@ int run_maps_eval(const MapsEvalRequest& r) {
   options.input_size = r.input_size;
   options.resize = r.resize;
   options.crop = r.crop;
-  const wsol::Evaluator result = wsol::evaluate_maps(*dataset, map_of, options);
+  train::ProgressBar bar("wsol eval --maps", dataset->size(), r.progress);
+  const wsol::Evaluator result =
+      wsol::evaluate_maps(*dataset, map_of, options, [&bar](std::size_t done, std::size_t) { bar.update(done, ""); });
+  bar.finish();
 
   std::size_t unused = 0;
   for (const auto& entry : fs::recursive_directory_iterator(r.maps_dir))

@@ -12,6 +12,7 @@ struct MapsEvalRequest {
   std::string maps_dir, data, split, json_path;
   wsol::Protocol protocol = wsol::Protocol::wsolevaluation;
   int input_size = 0, resize = 480, crop = 448;
+  bool progress = true;
 };
 
 // Prints the table, writes the JSON; returns the exit status.

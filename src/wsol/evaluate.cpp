@@ -74,7 +74,8 @@ EvaluatedImage evaluate_image(Model& model, const Image& image, const EvalOption
   return e;
 }
 
-std::vector<EvaluatedImage> compute_maps(Model& model, const Dataset& dataset, const EvalOptions& o) {
+std::vector<EvaluatedImage> compute_maps(Model& model, const Dataset& dataset, const EvalOptions& o,
+                                         const ProgressCallback& progress) {
   std::vector<EvaluatedImage> out;
   out.reserve(dataset.size());
   for (std::size_t i = 0; i < dataset.size(); ++i) {
@@ -83,6 +84,7 @@ std::vector<EvaluatedImage> compute_maps(Model& model, const Dataset& dataset, c
     e.label = dataset.sample(i).label;
     for (const Box& b : dataset.sample(i).boxes) e.gt.push_back(e.geometry.to_crop(b, o.protocol));
     out.push_back(std::move(e));
+    if (progress) progress(i + 1, dataset.size());
   }
   return out;
 }

@@ -31,7 +31,7 @@ std::vector<Box> wsolevaluation_boxes(const std::vector<Box>& boxes, int width, 
 }
 
 Evaluator evaluate_maps(const Dataset& dataset, const std::function<ScoreMap64(std::size_t)>& map_of,
-                        const MapsEvalOptions& o) {
+                        const MapsEvalOptions& o, const ProgressCallback& progress) {
   check(o.input_size >= 0, "wsol::evaluate_maps", "input size ", o.input_size, " is negative");
   Evaluator evaluator(o.thresholds, o.protocol);
   EvalOptions geometry_options;
@@ -57,6 +57,7 @@ Evaluator evaluate_maps(const Dataset& dataset, const std::function<ScoreMap64(s
       ScoreMap narrow{map.width, map.height, std::vector<float>(map.values.begin(), map.values.end())};
       evaluator.add(narrow, gt, sample.label, {}, static_cast<double>(o.crop) / map.width);
     }
+    if (progress) progress(i + 1, dataset.size());
   }
   return evaluator;
 }

@@ -55,8 +55,12 @@ struct EvaluatedImage {
   std::vector<float> crop_map() const;
 };
 
+// Called after each image with (images done, images in all): progress.
+using ProgressCallback = std::function<void(std::size_t, std::size_t)>;
+
 // Score maps of every image of `dataset` (model in evaluation mode).
-std::vector<EvaluatedImage> compute_maps(Model& model, const Dataset& dataset, const EvalOptions& options);
+std::vector<EvaluatedImage> compute_maps(Model& model, const Dataset& dataset, const EvalOptions& options,
+                                         const ProgressCallback& progress = {});
 // One image's maps as compute_maps makes them (no ground truth, index 0).
 EvaluatedImage evaluate_image(Model& model, const Image& image, const EvalOptions& options);
 
@@ -103,7 +107,7 @@ std::vector<Box> wsolevaluation_boxes(const std::vector<Box>& boxes, int width, 
 // (which must have boxes). Throws c2am::Error naming the image when a map
 // is empty, holds NaN or values outside [0, 1] (wsolevaluation's check).
 Evaluator evaluate_maps(const Dataset& dataset, const std::function<ScoreMap64(std::size_t)>& map_of,
-                        const MapsEvalOptions& options);
+                        const MapsEvalOptions& options, const ProgressCallback& progress = {});
 
 // Trivial baselines on the same ground truth: the whole crop as the box,
 // and a centred box of the mean ground-truth size.

@@ -176,19 +176,16 @@ int run_boxes(const WsolOptions& o) {
   nlohmann::json images = nlohmann::json::array();
   std::size_t empty = 0;
   for (const auto& image : maps) {
-    const Box in_crop = wsol::predicted_box(image, o.threshold);
-    // No pixel above the threshold gives the references' (0, 0, 0, 0): say
-    // so (null) rather than map it back to a point of the original image.
-    const bool none = in_crop.x0 == 0 && in_crop.y0 == 0 && in_crop.x1 == 0 && in_crop.y1 == 0;
-    empty += none;
-    const Box box = image.geometry.to_original(in_crop);
+    // No pixel above the threshold: null, not a point of the original image.
+    const std::optional<Box> box = wsol::predicted_box_in_image(image, o.threshold);
+    empty += !box;
     const int width = static_cast<int>(std::lround(l.options.resize / image.geometry.scale_x));
     const int height = static_cast<int>(std::lround(l.options.resize / image.geometry.scale_y));
     images.push_back({{"index", image.index},
                       {"path", data->sample(image.index).image_path},
                       {"width", width},
                       {"height", height},
-                      {"box", none ? nlohmann::json(nullptr) : nlohmann::json({box.x0, box.y0, box.x1, box.y1})}});
+                      {"box", box ? nlohmann::json({box->x0, box->y0, box->x1, box->y1}) : nlohmann::json(nullptr)}});
   }
   const nlohmann::json out = {{"threshold", o.threshold}, {"split", o.split}, {"weights", o.weights},
                               {"coordinates", "pixels of the original image, x1 = x0 + width; null: no pixel above the threshold"},

@@ -92,6 +92,12 @@ std::vector<Box> all_boxes(const std::vector<Region>& regions) {
   return boxes;
 }
 
+Box scaled_box(Box b, double scale) {
+  if (scale == 1.0) return b;
+  const auto s = [scale](float v) { return static_cast<float>(static_cast<double>(v) * scale); };
+  return {s(b.x0), s(b.y0), s(b.x1), s(b.y1), b.label};
+}
+
 }  // namespace detail
 
 template <typename T>

@@ -8,6 +8,7 @@
 #include "c2am/autograd/grad_mode.hpp"
 #include "c2am/data/transforms.hpp"
 #include "c2am/ops/ops.hpp"
+#include "wsol/regions.hpp"
 
 namespace c2am::wsol {
 
@@ -89,24 +90,20 @@ std::vector<EvaluatedImage> compute_maps(Model& model, const Dataset& dataset, c
   return out;
 }
 
-namespace {
-Box scaled_box(Box b, double scale) {
-  if (scale == 1.0) return b;
-  const auto s = [scale](float v) { return static_cast<float>(static_cast<double>(v) * scale); };
-  return {s(b.x0), s(b.y0), s(b.x1), s(b.y1), b.label};
-}
-}  // namespace
-
 Box predicted_box(const EvaluatedImage& image, double threshold) {
   if (image.protocol == Protocol::wsolevaluation) return largest_region_box(image.upsampled, threshold, image.protocol);
-  return scaled_box(largest_region_box(image.map, threshold, image.protocol), image.box_scale);
+  return detail::scaled_box(largest_region_box(image.map, threshold, image.protocol), image.box_scale);
+}
+
+std::optional<Box> predicted_box_in_image(const EvaluatedImage& image, double threshold) {
+  const Box in_crop = predicted_box(image, threshold);
+  // The references' (0, 0, 0, 0) means "no region": no box, not a point.
+  if (in_crop.x0 == 0 && in_crop.y0 == 0 && in_crop.x1 == 0 && in_crop.y1 == 0) return std::nullopt;
+  return image.geometry.to_original(in_crop);
 }
 
 std::optional<Box> localize(Model& model, const Image& image, double threshold, const EvalOptions& options) {
-  const EvaluatedImage e = evaluate_image(model, image, options);
-  const Box in_crop = predicted_box(e, threshold);
-  if (in_crop.x0 == 0 && in_crop.y0 == 0 && in_crop.x1 == 0 && in_crop.y1 == 0) return std::nullopt;
-  return e.geometry.to_original(in_crop);
+  return predicted_box_in_image(evaluate_image(model, image, options), threshold);
 }
 
 Evaluator evaluate(const std::vector<EvaluatedImage>& images, const std::vector<double>& thresholds,

@@ -38,15 +38,9 @@ Box truncated(Box b) {
   return b;
 }
 
-Box scaled(Box b, double scale) {
-  if (scale == 1.0) return b;
-  const auto s = [scale](float v) { return static_cast<float>(static_cast<double>(v) * scale); };
-  return {s(b.x0), s(b.y0), s(b.x1), s(b.y1), b.label};
-}
-
 std::vector<Box> scaled(const std::vector<Box>& boxes, double scale) {
   std::vector<Box> out;
-  for (const Box& b : boxes) out.push_back(scaled(b, scale));
+  for (const Box& b : boxes) out.push_back(detail::scaled_box(b, scale));
   return out;
 }
 
@@ -141,7 +135,7 @@ void Evaluator::add(const BasicScoreMap<T>& map, const std::vector<Box>& gt_in, 
     return found->second;
   };
   for (std::size_t i = 0; i < thresholds_.size(); ++i) {
-    const double best = best_iou({scaled(detail::largest_box(regions_at(thresholds_[i])), box_scale)}, gt, protocol_);
+    const double best = best_iou({detail::scaled_box(detail::largest_box(regions_at(thresholds_[i])), box_scale)}, gt, protocol_);
     for (std::size_t d = 0; d < kBoxAccIous.size(); ++d) single_[i][d] += localized(best, kBoxAccIous[d], protocol_);
     const bool located = localized(best, 0.5, protocol_);
     top1_[i] += located && top1_right;

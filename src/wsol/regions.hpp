@@ -16,5 +16,8 @@ std::vector<Region> regions_of_gray(const std::vector<std::uint8_t>& gray, int w
 Box largest_box(const std::vector<Region>& regions);
 // Every region's box; {(0,0,0,0)} when there is none.
 std::vector<Box> all_boxes(const std::vector<Region>& regions);
+// Every coordinate × scale, rounded to float32 as the release stores it
+// (crop / map width under the release protocol; 1 leaves the box as it is).
+Box scaled_box(Box box, double scale);
 
 }  // namespace c2am::wsol::detail

@@ -71,8 +71,11 @@ EvaluatedImage evaluate_image(Model& model, const Image& image, const EvalOption
 // output, not for these thresholds). std::nullopt when no pixel passes.
 std::optional<Box> localize(Model& model, const Image& image, double threshold, const EvalOptions& options);
 
-// Single-box prediction of an evaluated image at `threshold`, in crop pixels.
+// Single-box prediction of an evaluated image at `threshold`, in crop pixels
+// ((0, 0, 0, 0) when no pixel passes, as the references give it).
 Box predicted_box(const EvaluatedImage& image, double threshold);
+// The same box in the original image's pixels; std::nullopt when no pixel passes.
+std::optional<Box> predicted_box_in_image(const EvaluatedImage& image, double threshold);
 
 // The metrics over evaluated images (one protocol); `top5` (optional) holds
 // each image's classifier predictions in the same order.

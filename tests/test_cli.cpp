@@ -64,6 +64,34 @@ TEST_CASE("bad options and paths fail before any work", "[cli]") {
   r = c2am_command("");
   CHECK(r.status != 0);
   CHECK(c2am_command("maps --help").status == 0);
+
+  // Output paths that cannot be written are refused before the model is read
+  // (the weights here are not a model at all).
+  const std::string weights = dir.str() + "/not-a-model.safetensors", a_file = dir.str() + "/a_file.txt";
+  std::ofstream(weights) << "x";
+  std::ofstream(a_file) << "precious";
+  fs::create_directories(dir.path / "a_dir");
+  r = c2am_command("maps --weights " + weights + " --data synthetic:2 --out " + a_file);
+  CHECK(r.status != 0);
+  CHECK_THAT(r.output, Catch::Contains(a_file + " is a file, not a folder"));
+  r = c2am_command("wsol vis --weights " + weights + " --data synthetic:2 --threshold 0.5 --out " + a_file + "/vis");
+  CHECK(r.status != 0);
+  CHECK_THAT(r.output, Catch::Contains(a_file + " is a file, not a folder"));
+  r = c2am_command("wsol boxes --weights " + weights + " --data synthetic:2 --threshold 0.5 --out " + dir.str() + "/a_dir");
+  CHECK(r.status != 0);
+  CHECK_THAT(r.output, Catch::Contains("a_dir is a folder, not a file"));
+  r = c2am_command("wsss cues --data synthetic:2 --maps " + dir.str() + " --out " + a_file);
+  CHECK(r.status != 0);
+  CHECK_THAT(r.output, Catch::Contains(a_file + " is a file, not a folder"));
+  const std::string predictions = dir.str() + "/predictions.txt";
+  std::ofstream(predictions) << "image_0.png cat\n";
+  r = c2am_command("wsol eval --weights " + weights + " --data synthetic:2 --predictions " + predictions + " --out " +
+                   dir.str() + "/m.json");
+  CHECK(r.status != 0);
+  CHECK_THAT(r.output, Catch::Contains(predictions + ":1: expected 'path class"));
+  CHECK_THAT(r.output, !Catch::Contains("unexpected"));
+  std::ifstream kept(a_file);
+  CHECK(std::string(std::istreambuf_iterator<char>(kept), {}) == "precious");
 }
 
 TEST_CASE("train, then maps of a folder", "[cli]") {
@@ -76,25 +104,42 @@ TEST_CASE("train, then maps of a folder", "[cli]") {
   CHECK(fs::exists(out + "/checkpoint.safetensors"));
 
   fs::create_directories(dir.path / "images");
+  // Same stems in one folder and in two: one output each, named after the
+  // path below the folder (the extension kept only where stems collide).
+  fs::create_directories(dir.path / "images/sub1");
+  fs::create_directories(dir.path / "images/sub2");
   Image a(50, 30), b(20, 40);
   write_png(dir.str() + "/images/a.png", a);
+  write_jpeg(dir.str() + "/images/a.jpg", Image(36, 24), 95);
   write_png(dir.str() + "/images/b.png", b);
+  write_png(dir.str() + "/images/sub1/x.png", Image(12, 10));
+  write_png(dir.str() + "/images/sub2/x.png", Image(10, 12));
   r = c2am_command("maps --weights " + out + "/model.safetensors --data " + dir.str() + "/images --size 64 --out " +
                    dir.str() + "/maps");
   INFO(r.output);
   REQUIRE(r.status == 0);
   Shape shape;
-  const auto map = read_npy(dir.str() + "/maps/a.npy", shape);
+  const auto map = read_npy(dir.str() + "/maps/a.png.npy", shape);
   CHECK(shape == Shape{30, 50});
   for (float v : map) REQUIRE((v >= 0.0f && v <= 1.0f));
+  (void)read_npy(dir.str() + "/maps/a.jpg.npy", shape);
+  CHECK(shape == Shape{24, 36});
   (void)read_npy(dir.str() + "/maps/b.npy", shape);
   CHECK(shape == Shape{40, 20});
+  (void)read_npy(dir.str() + "/maps/sub1/x.npy", shape);
+  CHECK(shape == Shape{10, 12});
+  (void)read_npy(dir.str() + "/maps/sub2/x.npy", shape);
+  CHECK(shape == Shape{12, 10});
   CHECK(read_image(dir.str() + "/maps/b.png").width == 20);
+  CHECK(read_image(dir.str() + "/maps/sub2/x.png").width == 10);
+  std::size_t outputs = 0;
+  for (const auto& e : fs::recursive_directory_iterator(dir.path / "maps")) outputs += e.is_regular_file();
+  CHECK(outputs == 10);
   // Maps also work from the checkpoint.
   r = c2am_command("maps --weights " + out + "/checkpoint.safetensors --data " + dir.str() +
                    "/images --size 64 --no-png --out " + dir.str() + "/maps2");
   REQUIRE(r.status == 0);
-  CHECK(read_npy(dir.str() + "/maps2/a.npy", shape) == map);
+  CHECK(read_npy(dir.str() + "/maps2/a.png.npy", shape) == map);
 }
 
 TEST_CASE("the demo writes metrics, pictures, the log and a self-contained report", "[cli][demo]") {

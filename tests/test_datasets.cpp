@@ -7,6 +7,7 @@
 #include <array>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <set>
 #include <unistd.h>
 
@@ -248,4 +249,40 @@ TEST_CASE("the synthetic dataset is deterministic and its boxes and masks are ex
     shapes.insert(a->sample(i).label);
   }
   CHECK(shapes.size() == 4);
+}
+
+TEST_CASE("every image has one identity: its path below the dataset root", "[datasets][identity]") {
+  Tree t;
+  t.image("photos/a.jpg");
+  t.image("photos/a.png");
+  t.image("photos/cats/0001.jpg");
+  t.image("photos/dogs/0001.jpg");
+  t.image("photos/b.png");
+  const auto folder = open_image_folder(t.path("photos"));
+  std::map<std::string, std::string> id_of;
+  for (const Sample& s : folder->samples()) id_of[fs::path(s.image_path).lexically_relative(t.root).string()] = s.id;
+  CHECK(id_of == std::map<std::string, std::string>{{"photos/a.jpg", "a.jpg"},
+                                                    {"photos/a.png", "a.png"},
+                                                    {"photos/b.png", "b"},
+                                                    {"photos/cats/0001.jpg", "cats/0001"},
+                                                    {"photos/dogs/0001.jpg", "dogs/0001"}});
+  CHECK(folder->sample(0).relative_path == "a.jpg");
+
+  // A trailing slash or "./" in the root changes nothing.
+  CHECK(open_image_folder(t.path("photos") + "/")->sample(3).id == "cats/0001");
+
+  // VOC: the image id of the list; ImageNet: the path below the split folder.
+  t.text("VOC/ImageSets/Segmentation/train.txt", "2007_000032\n");
+  t.image("VOC/JPEGImages/2007_000032.jpg");
+  CHECK(open_voc(t.path("VOC"), "train")->sample(0).id == "2007_000032");
+  t.image("net/train/n01/y.JPEG");
+  CHECK(open_imagenet(t.path("net"), "train")->sample(0).id == "n01/y");
+  CHECK(open_dataset("synthetic:3", "train")->sample(2).id == "image_2");
+
+  // An image listed twice is refused, naming it.
+  t.text("net/train.txt", "n01/y.JPEG 0\nn01/y.JPEG 0\n");
+  CHECK_THAT(error_message([&] { open_imagenet(t.path("net"), "train"); }),
+             Catch::Contains("n01/y.JPEG") && Catch::Contains("same identity"));
+  t.text("VOC/ImageSets/Segmentation/train.txt", "2007_000032\n2007_000032\n");
+  CHECK_THAT(error_message([&] { open_voc(t.path("VOC"), "train"); }), Catch::Contains("same identity '2007_000032'"));
 }

@@ -1,6 +1,8 @@
 // The `c2am` command: training and inference for C²AM.
 
 #include <cstdio>
+#include <filesystem>
+#include <new>
 
 #include "c2am/core/error.hpp"
 #include "cli/commands.hpp"
@@ -29,6 +31,14 @@ int main(int argc, char** argv) {
       if (command->parsed()) return run();
   } catch (const c2am::Error& e) {
     std::fprintf(stderr, "c2am: error: %s\n", e.what());
+    return 1;
+  } catch (const std::filesystem::filesystem_error& e) {
+    // A file system refusal is the user's to fix, not a bug: its path and reason.
+    std::fprintf(stderr, "c2am: error: %s%s%s: %s\n", e.path1().c_str(), e.path2().empty() ? "" : " -> ",
+                 e.path2().c_str(), e.code().message().c_str());
+    return 1;
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "c2am: error: out of memory\n");
     return 1;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "c2am: unexpected error: %s\n", e.what());

@@ -8,7 +8,8 @@
 #include "c2am/io/npy.hpp"
 #include "c2am/io/visualize.hpp"
 #include "cli/commands.hpp"
-#include "cli/sample_stem.hpp"
+#include "cli/output_paths.hpp"
+#include "cli/sample_files.hpp"
 #include "train/progress.hpp"
 
 namespace fs = std::filesystem;
@@ -27,16 +28,16 @@ int run_maps(const MapsOptions& o) {
   const Device device = Device::parse(o.device);
   if (device.is_cuda() && !cuda::available())
     throw Error("--device " + o.device + ": CUDA is not available (" + cuda::availability().reason + ")");
+  require_output_folder(o.out, "--out");
   const auto dataset = open_dataset(fs::is_directory(o.data) ? "folder:" + o.data : o.data, o.split);
   TrainedModel trained = load_trained_model(o.weights, device);
-  fs::create_directories(o.out);
   train::ProgressBar bar("maps", dataset->size(), !o.no_progress);
   for (std::size_t i = 0; i < dataset->size(); ++i) {
     const Image image = dataset->load_image(i);
     const std::vector<float> map = activation_map(*trained.model, image, o.size, trained.flipped);
-    const std::string stem = sample_stem(*dataset, i);
-    write_npy(o.out + "/" + stem + ".npy", map, {image.height, image.width});
-    if (!o.no_png) write_png(o.out + "/" + stem + ".png", heatmap_overlay(image, map));
+    const Sample& sample = dataset->sample(i);
+    write_npy(output_file(o.out, sample, ".npy"), map, {image.height, image.width});
+    if (!o.no_png) write_png(output_file(o.out, sample, ".png"), heatmap_overlay(image, map));
     bar.update(i + 1, "");
   }
   bar.finish();

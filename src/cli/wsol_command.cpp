@@ -17,6 +17,8 @@
 #include "c2am/io/visualize.hpp"
 #include "c2am/wsol/evaluate.hpp"
 #include "cli/commands.hpp"
+#include "cli/output_paths.hpp"
+#include "cli/sample_files.hpp"
 #include "cli/wsol_maps_eval.hpp"
 #include "train/progress.hpp"
 #include "io/atomic_file.hpp"
@@ -65,12 +67,13 @@ std::vector<wsol::EvaluatedImage> maps_of(const Loaded& l, const Dataset& data, 
   return maps;
 }
 
-// "path top1 top2 top3 top4 top5" per line; matched to images by path suffix.
-std::vector<std::vector<int>> read_predictions(const std::string& file, const Dataset& dataset,
-                                               const std::vector<wsol::EvaluatedImage>& images) {
+// "path top1 top2 top3 top4 top5" per line, read before any work.
+using Predictions = std::map<std::string, std::vector<int>>;
+
+Predictions read_predictions(const std::string& file) {
   std::ifstream in(file);
   if (!in) throw Error("wsol eval: cannot read predictions " + file);
-  std::map<std::string, std::vector<int>> by_path;
+  Predictions by_path;
   std::string line;
   for (int number = 1; std::getline(in, line); ++number) {
     std::istringstream fields(line);
@@ -80,15 +83,24 @@ std::vector<std::vector<int>> read_predictions(const std::string& file, const Da
     for (int c; fields >> c;) top.push_back(c);
     if (top.empty() || !fields.eof())
       throw Error("wsol eval: " + file + ":" + std::to_string(number) + ": expected 'path class [class ...]'");
-    by_path[path] = top;
+    if (!by_path.emplace(path, top).second)
+      throw Error("wsol eval: " + file + ":" + std::to_string(number) + ": a second prediction for " + path);
   }
+  if (by_path.empty()) throw Error("wsol eval: " + file + " holds no predictions");
+  return by_path;
+}
+
+// The predictions of each evaluated image, found by its identity (the path
+// relative to the dataset root, with or without extension) or its full
+// path; never by a partial name.
+std::vector<std::vector<int>> predictions_of(const Predictions& by_path, const std::string& file,
+                                             const Dataset& dataset, const std::vector<wsol::EvaluatedImage>& images) {
   std::vector<std::vector<int>> out;
   for (const auto& image : images) {
-    const std::string& path = dataset.sample(image.index).image_path;
-    const auto found = std::find_if(by_path.begin(), by_path.end(), [&](const auto& entry) {
-      return path.size() >= entry.first.size() && path.compare(path.size() - entry.first.size(), entry.first.size(), entry.first) == 0;
-    });
-    if (found == by_path.end()) throw Error("wsol eval: " + file + " has no prediction for " + path);
+    const Sample& s = dataset.sample(image.index);
+    const auto found = find_by_identity(by_path, s, file);
+    if (found == by_path.end())
+      throw Error("wsol eval: " + file + " has no prediction for " + s.id + " (" + s.image_path + ")");
     out.push_back(found->second);
   }
   return out;
@@ -114,17 +126,19 @@ int run_eval(const WsolOptions& o) {
     return run_maps_eval(request);
   }
   if (o.input_size != 0) throw Error("wsol eval: --input-size applies to --maps only");
-  require_writable_output(o.out, "--out");
+  require_output_file(o.out, "--out");
+  const Predictions predictions = o.predictions.empty() ? Predictions{} : read_predictions(o.predictions);
   Loaded l = load(o);
   const auto data = open_dataset(o.data, o.split);
   const auto maps = maps_of(l, *data, "wsol eval " + o.split, o);
   std::vector<std::vector<int>> top5;
-  if (!o.predictions.empty()) top5 = read_predictions(o.predictions, *data, maps);
+  if (!o.predictions.empty()) top5 = predictions_of(predictions, o.predictions, *data, maps);
   const std::vector<double> sweep = l.options.sweep();
   const wsol::Evaluator result = wsol::evaluate(maps, sweep, top5);
   // The threshold: from another split (default), or from this one as the release does.
   std::vector<double> picking = result.gt_known();
   std::string picked_on = o.split + " (the evaluated split, as the release)";
+  const std::string pick_label = o.pick_on_test ? o.split : o.pick_on;
   if (!o.pick_on_test) {
     const auto pick = open_dataset(o.data, o.pick_on);
     picking = wsol::evaluate(maps_of(l, *pick, "wsol eval " + o.pick_on, o), sweep).gt_known();
@@ -132,7 +146,7 @@ int run_eval(const WsolOptions& o) {
   }
   const std::size_t best = wsol::best_index(picking);
   nlohmann::json table = nlohmann::json::array();
-  std::printf("%9s %14s %14s%s\n", "threshold", ("GT-known " + o.pick_on).c_str(), ("GT-known " + o.split).c_str(),
+  std::printf("%9s %14s %14s%s\n", "threshold", ("GT-known " + pick_label).c_str(), ("GT-known " + o.split).c_str(),
               top5.empty() ? "" : "     Top-1 Loc     Top-5 Loc");
   for (std::size_t i = 0; i < sweep.size(); ++i) {
     nlohmann::json row = {{"threshold", sweep[i]}, {"gt_known_loc_pick", picking[i]},
@@ -170,6 +184,7 @@ int run_eval(const WsolOptions& o) {
 }
 
 int run_boxes(const WsolOptions& o) {
+  require_output_file(o.out, "--out");
   Loaded l = load(o);
   const auto data = open_dataset(o.data, o.split);
   const auto maps = maps_of(l, *data, "wsol", o);
@@ -182,6 +197,7 @@ int run_boxes(const WsolOptions& o) {
     const int width = static_cast<int>(std::lround(l.options.resize / image.geometry.scale_x));
     const int height = static_cast<int>(std::lround(l.options.resize / image.geometry.scale_y));
     images.push_back({{"index", image.index},
+                      {"id", data->sample(image.index).id},
                       {"path", data->sample(image.index).image_path},
                       {"width", width},
                       {"height", height},
@@ -197,10 +213,10 @@ int run_boxes(const WsolOptions& o) {
 }
 
 int run_vis(const WsolOptions& o) {
+  require_output_folder(o.out, "--out");
   Loaded l = load(o);
   const auto data = open_dataset(o.data, o.split);
   const auto maps = maps_of(l, *data, "wsol", o);
-  fs::create_directories(o.out);
   std::size_t written = 0;
   for (const auto& e : maps) {
     if (o.limit && written >= o.limit) break;
@@ -210,9 +226,7 @@ int run_vis(const WsolOptions& o) {
     Image vis = heatmap_overlay(input, e.crop_map());
     for (const Box& g : e.gt) draw_box(vis, g, {40, 220, 40});
     draw_box(vis, wsol::predicted_box(e, o.threshold), {230, 30, 30});
-    const std::string& path = data->sample(e.index).image_path;
-    const std::string stem = path.empty() ? "image_" + std::to_string(e.index) : fs::path(path).stem().string();
-    write_png(o.out + "/" + stem + ".png", vis);
+    write_png(output_file(o.out, data->sample(e.index), ".png"), vis);
     ++written;
   }
   std::printf("wrote %zu pictures to %s\n", written, o.out.c_str());

@@ -6,9 +6,8 @@
 #include "cli/wsol_maps_eval.hpp"
 
 #include <cstdio>
-#include <fstream>
-#include <unistd.h>
 #include <filesystem>
+#include <map>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -16,6 +15,7 @@
 #include "c2am/data/dataset.hpp"
 #include "c2am/io/npy.hpp"
 #include "c2am/wsol/evaluate.hpp"
+#include "cli/output_paths.hpp"
 #include "io/atomic_file.hpp"
 #include "train/progress.hpp"
 
@@ -26,9 +26,10 @@ namespace c2am::cli {
 namespace {
 
 // Every file DIR could hold for the image, most specific last.
-std::vector<fs::path> candidate_files(const fs::path& dir, const std::string& image_path, std::size_t index) {
-  if (image_path.empty()) return {dir / ("image_" + std::to_string(index) + ".npy")};
-  std::vector<fs::path> out;
+std::vector<fs::path> candidate_files(const fs::path& dir, const Sample& sample) {
+  const std::string& image_path = sample.image_path;
+  std::vector<fs::path> out{dir / (sample.id + ".npy")};
+  if (image_path.empty()) return out;
   const fs::path path(image_path);
   std::vector<fs::path> parts(path.begin(), path.end());
   fs::path relative;
@@ -40,9 +41,10 @@ std::vector<fs::path> candidate_files(const fs::path& dir, const std::string& im
   return out;
 }
 
-fs::path map_file(const fs::path& dir, const std::string& image_path, std::size_t index) {
+fs::path map_file(const fs::path& dir, const Sample& sample, std::size_t index) {
+  const std::string& image_path = sample.image_path;
   std::set<fs::path> found;
-  const auto candidates = candidate_files(dir, image_path, index);
+  const auto candidates = candidate_files(dir, sample);
   for (const fs::path& c : candidates)
     if (fs::is_regular_file(c)) found.insert(fs::weakly_canonical(c));
   const std::string image = image_path.empty() ? "image " + std::to_string(index) : image_path;
@@ -80,31 +82,21 @@ nlohmann::json curves_by_delta(const std::array<std::vector<double>, 3>& curves)
 
 }  // namespace
 
-void require_writable_output(const std::string& path, const char* option) {
-  const fs::path folder = fs::path(path).parent_path().empty() ? fs::path(".") : fs::path(path).parent_path();
-  std::error_code ec;
-  fs::create_directories(folder, ec);
-  if (ec || !fs::is_directory(folder))
-    throw Error(std::string(option) + " " + path + ": cannot make its folder " + folder.string() +
-                (ec ? " (" + ec.message() + ")" : " (a file has that name)"));
-  if (fs::is_directory(path)) throw Error(std::string(option) + " " + path + " is a folder, not a file");
-  const fs::path probe = folder / (".c2am-write-test-" + std::to_string(::getpid()));
-  {
-    std::ofstream test(probe);
-    if (!test) throw Error(std::string(option) + " " + path + ": cannot write in " + folder.string());
-  }
-  fs::remove(probe, ec);
-}
-
 int run_maps_eval(const MapsEvalRequest& r) {
   if (!fs::is_directory(r.maps_dir)) throw Error("wsol eval: --maps " + r.maps_dir + " is not a folder");
-  if (!r.json_path.empty()) require_writable_output(r.json_path, "--json");
+  if (!r.json_path.empty()) require_output_file(r.json_path, "--json");
   const auto dataset = open_dataset(r.data, r.split);
   if (dataset->size() == 0) throw Error("wsol eval: " + dataset->name() + " has no images");
-  std::set<fs::path> used;
+  // Which image each map file was read for: a flat folder of maps named by
+  // stem cannot serve cats/0001.jpg and dogs/0001.jpg both.
+  std::map<fs::path, std::size_t> used;
   const auto map_of = [&](std::size_t i) {
-    const fs::path file = map_file(r.maps_dir, dataset->sample(i).image_path, i);
-    used.insert(file);
+    const fs::path file = map_file(r.maps_dir, dataset->sample(i), i);
+    const auto [at, inserted] = used.emplace(file, i);
+    if (!inserted)
+      throw Error("wsol eval: " + file.string() + " would be the map of both " + dataset->sample(at->second).image_path +
+                  " and " + dataset->sample(i).image_path + "; name maps after the images' paths below the dataset "
+                  "root (" + dataset->sample(at->second).id + ".npy, " + dataset->sample(i).id + ".npy)");
     return read_map(file);
   };
   wsol::MapsEvalOptions options;

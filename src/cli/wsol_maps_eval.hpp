@@ -18,8 +18,4 @@ struct MapsEvalRequest {
 // Prints the table, writes the JSON; returns the exit status.
 int run_maps_eval(const MapsEvalRequest& request);
 
-// Checks before any work that `path` can be written: its folder exists or
-// can be made, and is writable. Throws naming `option` and the path.
-void require_writable_output(const std::string& path, const char* option);
-
 }  // namespace c2am::cli

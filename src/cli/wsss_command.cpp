@@ -20,7 +20,8 @@
 #include "c2am/wsss/maps.hpp"
 #include "c2am/wsss/report.hpp"
 #include "cli/commands.hpp"
-#include "cli/sample_stem.hpp"
+#include "cli/output_paths.hpp"
+#include "cli/sample_files.hpp"
 #include "core/parallel.hpp"
 #include "io/atomic_file.hpp"
 #include "train/progress.hpp"
@@ -67,19 +68,18 @@ int run_maps(const WsssOptions& o) {
   const Device device = Device::parse(o.device);
   if (device.is_cuda() && !cuda::available())
     throw Error("--device " + o.device + ": CUDA is not available (" + cuda::availability().reason + ")");
+  require_output_folder(o.out, "--out");
   const auto dataset = open_split(o);
   TrainedModel trained = load_trained_model(o.weights, device);
   wsss::MultiScaleOptions options;
   options.scales = o.scales;
   options.flipped = trained.flipped;
-  fs::create_directories(o.out);
   train::ProgressBar bar("wsss maps", dataset->size(), !o.no_progress);
   for (std::size_t i = 0; i < dataset->size(); ++i) {
     const Image image = dataset->load_image(i);
     const std::vector<float> map = wsss::multiscale_map(*trained.model, image, options);
-    const std::string stem = o.out + "/" + sample_stem(*dataset, i);
-    write_npy(stem + ".npy", map, {image.height, image.width});
-    if (!o.no_png) write_png(stem + ".png", heatmap_overlay(image, map));
+    write_npy(output_file(o.out, dataset->sample(i), ".npy"), map, {image.height, image.width});
+    if (!o.no_png) write_png(output_file(o.out, dataset->sample(i), ".png"), heatmap_overlay(image, map));
     bar.update(i + 1, "");
   }
   bar.finish();
@@ -91,8 +91,8 @@ int run_cues(const WsssOptions& o) {
   const Device device = Device::parse(o.device);
   if (device.is_cuda() && !cuda::available())
     throw Error("--device " + o.device + ": CUDA is not available (" + cuda::availability().reason + ")");
+  require_output_folder(o.out, "--out");
   const auto dataset = open_split(o);
-  fs::create_directories(o.out);
   train::ProgressBar bar("wsss cues", dataset->size(), !o.no_progress);
   struct Batch {
     std::size_t first = 0, last = 0;
@@ -107,7 +107,7 @@ int run_cues(const WsssOptions& o) {
     b.maps.resize(b.last - first);
     detail::parallel_for_each(first, b.last, [&](std::size_t i) {
       b.images[i - first] = dataset->load_image(i);
-      b.maps[i - first] = read_map(o.maps + "/" + sample_stem(*dataset, i) + ".npy", b.images[i - first]);
+      b.maps[i - first] = read_map(input_file(o.maps, dataset->sample(i), ".npy"), b.images[i - first]);
     });
     return b;
   };
@@ -121,7 +121,7 @@ int run_cues(const WsssOptions& o) {
     const auto cues = wsss::background_cues(batch.images, batch.maps, o.cue, device);
     detail::parallel_for_each(batch.first, batch.last, [&](std::size_t i) {
       const Image& image = batch.images[i - batch.first];
-      write_gray_png(o.out + "/" + sample_stem(*dataset, i) + ".png", image.width, image.height,
+      write_gray_png(output_file(o.out, dataset->sample(i), ".png"), image.width, image.height,
                      cues[i - batch.first]);
     });
     bar.update(batch.last, "");
@@ -133,6 +133,7 @@ int run_cues(const WsssOptions& o) {
 }
 
 int run_eval(const WsssOptions& o) {
+  if (!o.json.empty()) require_output_file(o.json, "--json");
   const auto dataset = open_split(o);
   wsss::ConfusionMatrix cues(2), refined(21);
   train::ProgressBar bar("wsss eval", dataset->size(), !o.no_progress);
@@ -142,15 +143,15 @@ int run_eval(const WsssOptions& o) {
     const std::vector<std::uint8_t> truth = dataset->load_mask(i, width, height);
     check(width == image.width && height == image.height, "wsss eval", "mask of sample ", i, " is ", width, "x",
           height, " but its image is ", image.width, "x", image.height);
-    const std::string stem = sample_stem(*dataset, i);
-    const std::vector<std::uint8_t> cue = read_cue(o.cues + "/" + stem + ".png", image);
+    const Sample& sample = dataset->sample(i);
+    const std::vector<std::uint8_t> cue = read_cue(input_file(o.cues, sample, ".png"), image);
     cues.add(wsss::cue_labels(cue), wsss::foreground_truth(truth));
     if (!o.cams.empty()) {
       Shape shape;
-      const std::string cam_path = o.cams + "/" + stem + ".npy";
+      const std::string cam_path = input_file(o.cams, sample, ".npy");
       check(fs::exists(cam_path), "wsss eval", "no CAMs ", cam_path);
       const std::vector<float> cams = read_npy(cam_path, shape);
-      const std::string ids_path = o.cams + "/" + stem + ".classes.txt";
+      const std::string ids_path = input_file(o.cams, sample, ".classes.txt");
       const std::vector<int> ids = wsss::read_class_ids(ids_path);
       for (int id : ids)
         check(id < refined.classes(), "wsss eval", ids_path, ": class id ", id, " is not a class of ", dataset->name(),

@@ -38,3 +38,11 @@ bool is_image_file(const std::string& path);
 void require_directory(const std::string& dir, const char* what);
 
 }  // namespace c2am::data
+
+namespace c2am::data {
+
+// Sets Sample::relative_path and Sample::id (see dataset.hpp) of every
+// sample; throws naming both files when two samples share an identity.
+void assign_identities(std::vector<Sample>& samples, const std::string& image_root, const std::string& dataset);
+
+}  // namespace c2am::data

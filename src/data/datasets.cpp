@@ -19,9 +19,11 @@ using data::parse_float;
 using data::parse_int;
 using data::read_lines;
 
-Dataset::Dataset(std::string name, std::vector<Sample> samples, std::vector<std::string> class_names)
+Dataset::Dataset(std::string name, std::vector<Sample> samples, std::vector<std::string> class_names,
+                 const std::string& image_root)
     : name_(std::move(name)), samples_(std::move(samples)), class_names_(std::move(class_names)) {
   if (samples_.empty()) throw Error("dataset: " + name_ + " has no images");
+  data::assign_identities(samples_, image_root, name_);
 }
 
 Image Dataset::load_image(std::size_t i) const { return read_image(sample(i).image_path); }
@@ -34,8 +36,9 @@ namespace {
 
 class ListDataset : public Dataset {
  public:
-  ListDataset(std::string name, std::vector<Sample> samples, std::vector<std::string> classes)
-      : Dataset(std::move(name), std::move(samples), std::move(classes)) {}
+  ListDataset(std::string name, std::vector<Sample> samples, std::vector<std::string> classes,
+              const std::string& image_root)
+      : Dataset(std::move(name), std::move(samples), std::move(classes), image_root) {}
 };
 
 std::map<long, std::vector<std::string>> index_by_id(const std::string& path, std::size_t fields) {
@@ -92,7 +95,8 @@ std::unique_ptr<Dataset> open_cub(const std::string& dir, const std::string& spl
     s.boxes.push_back({x, y, x + w, y + h, s.label});
     samples.push_back(std::move(s));
   }
-  return std::make_unique<ListDataset>("cub:" + dir + " (" + split + ")", std::move(samples), std::move(classes));
+  return std::make_unique<ListDataset>("cub:" + dir + " (" + split + ")", std::move(samples), std::move(classes),
+                                       dir + "/images");
 }
 
 namespace {
@@ -149,7 +153,7 @@ std::unique_ptr<Dataset> open_imagenet(const std::string& dir, const std::string
       }
     }
   } else {
-    for (auto& path : sorted_images(split_dir, false)) samples.push_back(Sample{std::move(path), -1, {}, {}, {}});
+    for (auto& path : sorted_images(split_dir, false)) samples.push_back(Sample{std::move(path), -1, {}, {}, {}, {}, {}});
   }
   if (split == "val") {
     std::set<std::string> names;
@@ -171,13 +175,14 @@ std::unique_ptr<Dataset> open_imagenet(const std::string& dir, const std::string
   }
   for (Sample& s : samples)
     if (s.label >= 0) s.labels = {s.label};
-  return std::make_unique<ListDataset>("imagenet:" + dir + " (" + split + ")", std::move(samples), std::move(classes));
+  return std::make_unique<ListDataset>("imagenet:" + dir + " (" + split + ")", std::move(samples), std::move(classes),
+                                       split_dir);
 }
 
 std::unique_ptr<Dataset> open_image_folder(const std::string& dir) {
   data::require_directory(dir, "image");
   std::vector<Sample> samples;
-  for (auto& path : sorted_images(dir, true)) samples.push_back(Sample{std::move(path), -1, {}, {}, {}});
+  for (auto& path : sorted_images(dir, true)) samples.push_back(Sample{std::move(path), -1, {}, {}, {}, {}, {}});
   if (samples.empty()) {
     std::size_t others = 0;
     for (const auto& entry : fs::recursive_directory_iterator(dir))
@@ -185,7 +190,7 @@ std::unique_ptr<Dataset> open_image_folder(const std::string& dir) {
     throw Error("dataset: folder:" + dir + " has no images of the supported formats (.jpg, .jpeg, .png, .bmp, "
                 "any case)" + (others ? "; it holds " + std::to_string(others) + " file(s) of other kinds" : ""));
   }
-  return std::make_unique<ListDataset>("folder:" + dir, std::move(samples), std::vector<std::string>{});
+  return std::make_unique<ListDataset>("folder:" + dir, std::move(samples), std::vector<std::string>{}, dir);
 }
 
 std::unique_ptr<Dataset> open_dataset(const std::string& spec, const std::string& split) {

@@ -4,7 +4,6 @@
 #include <stb_image_write.h>
 
 #include <filesystem>
-#include <functional>
 #include <fstream>
 #include <iterator>
 #include <memory>
@@ -27,8 +26,10 @@ void check_writable(const Image& image, const std::string& path) {
                    " image holding " + std::to_string(image.pixels.size()) + " bytes");
 }
 
-void write_atomically(const std::string& path, const std::function<bool(const std::string&)>& write) {
-  io::write_atomically(path, write, "image");
+// stb's write callback: appends to a byte vector.
+void append_bytes(void* context, void* data, int size) {
+  auto* out = static_cast<std::vector<std::uint8_t>*>(context);
+  out->insert(out->end(), static_cast<std::uint8_t*>(data), static_cast<std::uint8_t*>(data) + size);
 }
 
 }  // namespace
@@ -64,37 +65,38 @@ Image read_image(const std::string& path) {
 std::vector<std::uint8_t> encode_png(const Image& image) {
   check_writable(image, "<memory>");
   std::vector<std::uint8_t> bytes;
-  const auto append = [](void* context, void* data, int size) {
-    auto* out = static_cast<std::vector<std::uint8_t>*>(context);
-    out->insert(out->end(), static_cast<std::uint8_t*>(data), static_cast<std::uint8_t*>(data) + size);
-  };
-  if (!stbi_write_png_to_func(append, &bytes, image.width, image.height, 3, image.pixels.data(), image.width * 3))
+  if (!stbi_write_png_to_func(append_bytes, &bytes, image.width, image.height, 3, image.pixels.data(), image.width * 3))
     fail("<memory>", "PNG encoding failed");
   return bytes;
 }
 
+// Encoded in memory, then written by the checked atomic writer: a full disk
+// is an error and the previous file stays.
 void write_png(const std::string& path, const Image& image) {
   check_writable(image, path);
-  write_atomically(path, [&](const std::string& temporary) {
-    return stbi_write_png(temporary.c_str(), image.width, image.height, 3, image.pixels.data(), image.width * 3) != 0;
-  });
+  std::vector<std::uint8_t> bytes;
+  if (!stbi_write_png_to_func(append_bytes, &bytes, image.width, image.height, 3, image.pixels.data(), image.width * 3))
+    fail(path, "PNG encoding failed");
+  io::write_file_atomically(path, bytes.data(), bytes.size(), "image");
 }
 
 void write_gray_png(const std::string& path, int width, int height, const std::vector<std::uint8_t>& pixels) {
   if (width < 1 || height < 1 || pixels.size() != static_cast<std::size_t>(width) * height)
     fail(path, "cannot write a " + std::to_string(width) + "x" + std::to_string(height) + " gray image from " +
                    std::to_string(pixels.size()) + " pixels");
-  write_atomically(path, [&](const std::string& temporary) {
-    return stbi_write_png(temporary.c_str(), width, height, 1, pixels.data(), width) != 0;
-  });
+  std::vector<std::uint8_t> bytes;
+  if (!stbi_write_png_to_func(append_bytes, &bytes, width, height, 1, pixels.data(), width))
+    fail(path, "PNG encoding failed");
+  io::write_file_atomically(path, bytes.data(), bytes.size(), "image");
 }
 
 void write_jpeg(const std::string& path, const Image& image, int quality) {
   check_writable(image, path);
   if (quality < 1 || quality > 100) fail(path, "JPEG quality must be in [1, 100], got " + std::to_string(quality));
-  write_atomically(path, [&](const std::string& temporary) {
-    return stbi_write_jpg(temporary.c_str(), image.width, image.height, 3, image.pixels.data(), quality) != 0;
-  });
+  std::vector<std::uint8_t> bytes;
+  if (!stbi_write_jpg_to_func(append_bytes, &bytes, image.width, image.height, 3, image.pixels.data(), quality))
+    fail(path, "JPEG encoding failed");
+  io::write_file_atomically(path, bytes.data(), bytes.size(), "image");
 }
 
 }  // namespace c2am

@@ -33,8 +33,9 @@ std::array<std::uint8_t, 3> voc_colour(int index) {
 
 class VocDataset : public Dataset {
  public:
-  VocDataset(std::string name, std::vector<Sample> samples, std::vector<std::string> classes)
-      : Dataset(std::move(name), std::move(samples), std::move(classes)) {}
+  VocDataset(std::string name, std::vector<Sample> samples, std::vector<std::string> classes,
+             const std::string& image_root)
+      : Dataset(std::move(name), std::move(samples), std::move(classes), image_root) {}
 
   // Palette PNGs (SegmentationClass) decode to VOC colours, gray PNGs
   // (SegmentationClassAug) to the index itself; both map back to indices.
@@ -98,6 +99,7 @@ std::unique_ptr<Dataset> open_voc(const std::string& dir, const std::string& spl
     const std::string id = fs::path(line.fields[0]).stem().string();
     Sample s;
     s.image_path = dir + "/JPEGImages/" + id + ".jpg";
+    s.id = id;  // VOC's own name of the image, what cue and CAM files are called
     if (line.fields.size() == 2) {
       const std::string& mask = line.fields[1];
       s.mask_path = dir + "/" + mask.substr(mask.find_first_not_of('/'));
@@ -110,7 +112,8 @@ std::unique_ptr<Dataset> open_voc(const std::string& dir, const std::string& spl
     if (fs::exists(xml)) add_annotation(s, data::read_voc_xml(xml), voc_class);
     samples.push_back(std::move(s));
   }
-  return std::make_unique<VocDataset>("voc:" + dir + " (" + split + ")", std::move(samples), kVocClasses);
+  return std::make_unique<VocDataset>("voc:" + dir + " (" + split + ")", std::move(samples), kVocClasses,
+                                      dir + "/JPEGImages");
 }
 
 std::unique_ptr<Dataset> open_voc_xml(const std::string& dir) {
@@ -150,7 +153,7 @@ std::unique_ptr<Dataset> open_voc_xml(const std::string& dir) {
     add_annotation(s, a, class_of);
     samples.push_back(std::move(s));
   }
-  return std::make_unique<VocDataset>("voc-xml:" + dir, std::move(samples), classes);
+  return std::make_unique<VocDataset>("voc-xml:" + dir, std::move(samples), classes, image_dir);
 }
 
 }  // namespace c2am

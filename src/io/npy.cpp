@@ -4,10 +4,10 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <random>
 #include <type_traits>
 
 #include "c2am/core/error.hpp"
+#include "io/atomic_file.hpp"
 #include "io/finite_check.hpp"
 
 namespace c2am {
@@ -21,22 +21,15 @@ void write_npy(const std::string& path, const std::vector<float>& values, const 
   // Magic (6) + version (2) + length (2) + header + '\n' is a multiple of 64.
   header.append(63 - (10 + header.size()) % 64, ' ');
   header += '\n';
-  std::random_device entropy;
-  const std::string temporary = path + ".tmp-" + std::to_string(entropy());
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    const char magic[8] = {'\x93', 'N', 'U', 'M', 'P', 'Y', 1, 0};
-    const std::uint16_t length = static_cast<std::uint16_t>(header.size());
-    out.write(magic, 8);
-    out.put(static_cast<char>(length & 0xff)).put(static_cast<char>(length >> 8));
-    out << header;
-    out.write(reinterpret_cast<const char*>(values.data()), static_cast<std::streamsize>(values.size() * sizeof(float)));
-    if (!out) {
-      std::filesystem::remove(temporary);
-      throw Error("write_npy: cannot write " + path);
-    }
-  }
-  std::filesystem::rename(temporary, path);
+  const char magic[8] = {'\x93', 'N', 'U', 'M', 'P', 'Y', 1, 0};
+  const std::uint16_t length = static_cast<std::uint16_t>(header.size());
+  const char length_bytes[2] = {static_cast<char>(length & 0xff), static_cast<char>(length >> 8)};
+  io::AtomicFile out(path, "write_npy");
+  out.write(magic, 8);
+  out.write(length_bytes, 2);
+  out.write(header);
+  out.write(values.data(), values.size() * sizeof(float));
+  out.commit();
 }
 
 namespace {

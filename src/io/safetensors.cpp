@@ -8,8 +8,9 @@
 #include <functional>
 #include <limits>
 #include <nlohmann/json.hpp>
-#include <random>
 #include <set>
+
+#include "io/atomic_file.hpp"
 
 namespace c2am::safetensors {
 
@@ -257,34 +258,14 @@ void save(const std::string& path, const NamedTensors& tensors, const Metadata& 
   std::string text = header.dump();
   text.append((8 - text.size() % 8) % 8, ' ');  // the data section starts 8-byte aligned
 
-  const std::filesystem::path target(path);
-  std::random_device entropy;
-  const std::filesystem::path temporary =
-      target.string() + ".tmp-" + std::to_string(entropy()) + std::to_string(entropy());
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    if (!out) fail(path, "cannot create " + temporary.string());
-    unsigned char length[8];
-    for (int i = 0; i < 8; ++i) length[i] = static_cast<unsigned char>((text.size() >> (8 * i)) & 0xffu);
-    out.write(reinterpret_cast<const char*>(length), 8);
-    out.write(text.data(), static_cast<std::streamsize>(text.size()));
-    for (const Tensor& t : host) {
-      out.write(static_cast<const char*>(t.raw_data()),
-                static_cast<std::streamsize>(static_cast<std::uint64_t>(t.numel()) * element_size(t.dtype())));
-    }
-    out.flush();
-    if (!out) {
-      out.close();
-      std::filesystem::remove(temporary);
-      fail(path, "writing " + temporary.string() + " failed (disk full?)");
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(temporary, target, ec);
-  if (ec) {
-    std::filesystem::remove(temporary);
-    fail(path, "cannot replace the file (" + ec.message() + ")");
-  }
+  unsigned char length[8];
+  for (int i = 0; i < 8; ++i) length[i] = static_cast<unsigned char>((text.size() >> (8 * i)) & 0xffu);
+  io::AtomicFile out(path, "safetensors::save");
+  out.write(length, 8);
+  out.write(text);
+  for (const Tensor& t : host)
+    out.write(t.raw_data(), static_cast<std::size_t>(static_cast<std::uint64_t>(t.numel()) * element_size(t.dtype())));
+  out.commit(/*durable=*/true);  // weights and checkpoints must survive a crash
 }
 
 }  // namespace c2am::safetensors

@@ -1,8 +1,10 @@
 #include "c2am/train/trainer.hpp"
 
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -240,7 +242,7 @@ TrainResult Trainer::run(const Dataset& dataset) {
     at = load_checkpoint(checkpoint, model, sgd);
     truncate_log(log_path, at.step);
   } else {
-    std::ofstream(log_path, std::ios::trunc);
+    std::ofstream(log_path, std::ios::trunc);  // checked just below by opening it
   }
   std::ofstream log(log_path, std::ios::app);
   check(static_cast<bool>(log), "train", "cannot write ", log_path);
@@ -295,6 +297,7 @@ TrainResult Trainer::run(const Dataset& dataset) {
                               {"images_per_s", n / step_seconds},
                               {"skipped", loader.skipped()}};
       log << entry.dump() << "\n" << std::flush;
+      if (!log) throw Error("train: " + log_path + ": cannot write the log (" + std::strerror(errno) + ")");
       if (on_step) on_step(at.step, terms);
       result.last_loss = loss;
 

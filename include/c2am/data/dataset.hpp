@@ -27,6 +27,14 @@ struct Sample {
   std::vector<int> labels;  // all classes present (VOC), sorted, unique
   std::vector<Box> boxes;
   std::string mask_path;  // segmentation ground truth, when the dataset has one
+  // The image's identity, unique in its dataset: its path relative to the
+  // dataset's image root ('/'-separated) without the extension — or with it
+  // where two images differ only by extension (a.jpg, a.png). VOC: the image
+  // id; generated images: "image_<index>". Outputs are named after it
+  // (<out>/<id>.npy mirrors the tree) and inputs are looked up by it.
+  std::string id;
+  // The path relative to the image root, extension kept ("cats/0001.jpg").
+  std::string relative_path;
 };
 
 class Dataset {
@@ -44,7 +52,11 @@ class Dataset {
   const std::vector<std::string>& class_names() const { return class_names_; }
 
  protected:
-  Dataset(std::string name, std::vector<Sample> samples, std::vector<std::string> class_names);
+  // Gives every sample its identity relative to `image_root` (samples whose
+  // id is already set keep it; no image path: "image_<index>") and throws
+  // when two samples would share one, naming both files.
+  Dataset(std::string name, std::vector<Sample> samples, std::vector<std::string> class_names,
+          const std::string& image_root = "");
 
  private:
   std::string name_;

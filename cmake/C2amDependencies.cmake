@@ -1,7 +1,7 @@
 # Finds the libraries c2am builds with. Debian's packages are the normal
 # source (scripts/install-deps.sh). A machine without apt — the GPU machines
-# scripts/gpu-check runs on — gets copies of the same headers (and tinyxml2's
-# shared library) in third_party_copies/, made on the development machine by
+# scripts/gpu-check runs on — gets copies of the same headers (and the shared
+# libraries of tinyxml2 and libpng) in third_party_copies/, made on the development machine by
 # scripts/bundle-deps.sh; that folder is ignored by git.
 
 set(C2AM_BUNDLE_DIR "${PROJECT_SOURCE_DIR}/third_party_copies" CACHE PATH "Copies of dependencies for machines without apt")
@@ -39,6 +39,19 @@ if(NOT TARGET tinyxml2::tinyxml2)
     message(STATUS "c2am: tinyxml2 from ${C2AM_BUNDLE_DIR}")
   else()
     c2am_missing(tinyxml2)
+  endif()
+endif()
+
+# libpng: label maps are read as class ids (palette indices, 16-bit gray).
+find_package(PNG QUIET)
+if(NOT TARGET PNG::PNG)
+  if(EXISTS "${C2AM_BUNDLE_DIR}/lib/libpng16.so")
+    add_library(PNG::PNG SHARED IMPORTED GLOBAL)
+    set_target_properties(PNG::PNG PROPERTIES IMPORTED_LOCATION "${C2AM_BUNDLE_DIR}/lib/libpng16.so"
+                                              INTERFACE_INCLUDE_DIRECTORIES "${C2AM_BUNDLE_DIR}/include")
+    message(STATUS "c2am: libpng from ${C2AM_BUNDLE_DIR}")
+  else()
+    c2am_missing("libpng")
   endif()
 endif()
 

@@ -21,4 +21,7 @@ cp /usr/include/stb/stb_image.h /usr/include/stb/stb_image_write.h "$dest/includ
 cp /usr/include/tinyxml2.h "$dest/include/"
 cp -L /usr/lib/x86_64-linux-gnu/libtinyxml2.so.9 "$dest/lib/libtinyxml2.so.9"
 ln -sf libtinyxml2.so.9 "$dest/lib/libtinyxml2.so"
+cp /usr/include/libpng16/png.h /usr/include/libpng16/pngconf.h /usr/include/libpng16/pnglibconf.h "$dest/include/"
+cp -L /usr/lib/x86_64-linux-gnu/libpng16.so.16 "$dest/lib/libpng16.so.16"
+ln -sf libpng16.so.16 "$dest/lib/libpng16.so"
 echo "bundle-deps: $(du -sh "$dest" | cut -f1) in $dest (carry it to the GPU machine)"

@@ -11,6 +11,7 @@ packages=(
   libstb-dev      # stb_image / stb_image_write
   nlohmann-json3-dev  # JSON headers of safetensors files and reports
   libtinyxml2-dev     # Pascal-VOC XML annotations
+  libpng-dev          # label maps read as class ids (palette, 16-bit gray)
   libcli11-dev        # the c2am command line
 )
 

@@ -355,3 +355,73 @@ TEST_CASE("wsol eval --maps scores maps from files as wsolevaluation and the rel
   CHECK_THAT(missing.output, Catch::Contains("no map for") && Catch::Contains("0007.png"));
   CHECK_FALSE(fs::exists(dir.str() + "/x.json"));
 }
+
+TEST_CASE("splits: unknown names are refused naming the option, and datasets without splits say so", "[cli][splits]") {
+  TempDir dir;
+  const std::string weights = dir.str() + "/not-a-model.safetensors";
+  std::ofstream(weights) << "x";
+  // Refused before the model is read (it is not a model at all).
+  Run r = c2am_command("wsol boxes --weights " + weights + " --data synthetic:3 --split tets --threshold 0.5 --out " +
+                       dir.str() + "/b.json");
+  CHECK(r.status != 0);
+  CHECK_THAT(r.output, Catch::Contains("--split tets: synthetic:3 has no split 'tets'; its splits: train, val, test"));
+
+  // A voc-xml folder without split lists.
+  fs::create_directories(dir.path / "vocxml");
+  for (int i = 0; i < 3; ++i) {
+    const std::string name = "img" + std::to_string(i);
+    write_png(dir.str() + "/vocxml/" + name + ".png", Image(64, 48));
+    std::ofstream(dir.str() + "/vocxml/" + name + ".xml")
+        << "<annotation><filename>" << name << ".png</filename><size><width>64</width><height>48</height></size>"
+        << "<object><name>bird</name><bndbox><xmin>8</xmin><ymin>8</ymin><xmax>40</xmax><ymax>30</ymax></bndbox>"
+        << "</object></annotation>\n";
+  }
+  const std::string data = "--data voc-xml:" + dir.str() + "/vocxml";
+  r = c2am_command("wsol eval --weights " + weights + " " + data + " --split nonsense --out " + dir.str() + "/m.json");
+  CHECK(r.status != 0);
+  CHECK_THAT(r.output, Catch::Contains("--split nonsense:") && Catch::Contains("its splits: all"));
+  r = c2am_command("wsol eval --weights " + weights + " " + data + " --pick-on banana --out " + dir.str() + "/m.json");
+  CHECK(r.status != 0);
+  CHECK_THAT(r.output, Catch::Contains("--pick-on banana:") && Catch::Contains("--pick-on-test"));
+
+  // With the defaults, every image is evaluated and the threshold is chosen on
+  // them, which the output says (not "chosen on val").
+  const std::string run = dir.str() + "/run";
+  r = c2am_command("train --data synthetic:16 --epochs 1 --out " + run + " " + kTiny);
+  REQUIRE(r.status == 0);
+  r = c2am_command("wsol eval --weights " + run + "/model.safetensors " + data +
+                   " --resize 72 --crop 64 --no-progress --out " + dir.str() + "/m.json");
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  CHECK_THAT(r.output, Catch::Contains("has no splits: the threshold is chosen on the evaluated images"));
+  CHECK_THAT(r.output, Catch::Contains("(chosen on the evaluated images (the dataset has no splits))"));
+  std::ifstream in(dir.str() + "/m.json");
+  const auto metrics = nlohmann::json::parse(in);
+  CHECK(metrics["split"] == "all (the dataset has no splits)");
+  CHECK(metrics["threshold_chosen_on"] == "the evaluated images (the dataset has no splits)");
+  CHECK(metrics["images"] == 3);
+
+  // With list files, the splits are real: val picks, test is evaluated.
+  fs::create_directories(dir.path / "vocxml/splits");
+  std::ofstream(dir.str() + "/vocxml/splits/val.txt") << "img0\n";
+  std::ofstream(dir.str() + "/vocxml/splits/test.txt") << "img1\nimg2\n";
+  r = c2am_command("wsol eval --weights " + run + "/model.safetensors " + data +
+                   " --resize 72 --crop 64 --no-progress --out " + dir.str() + "/m2.json");
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  std::ifstream in2(dir.str() + "/m2.json");
+  const auto split_metrics = nlohmann::json::parse(in2);
+  CHECK(split_metrics["split"] == "test");
+  CHECK(split_metrics["threshold_chosen_on"] == "val");
+  CHECK(split_metrics["images"] == 2);
+
+  // A box wholly outside its picture is refused, naming the XML and the box.
+  std::ofstream(dir.str() + "/vocxml/img2.xml")
+      << "<annotation><filename>img2.png</filename><size><width>64</width><height>48</height></size>"
+      << "<object><name>bird</name><bndbox><xmin>360</xmin><ymin>232</ymin><xmax>418</xmax><ymax>290</ymax></bndbox>"
+      << "</object></annotation>\n";
+  r = c2am_command("wsol eval --weights " + run + "/model.safetensors " + data +
+                   " --resize 72 --crop 64 --no-progress --pick-on-test --out " + dir.str() + "/m3.json");
+  CHECK(r.status != 0);
+  CHECK_THAT(r.output, Catch::Contains("img2.xml: box (360, 232)-(418, 290) lies wholly outside"));
+}

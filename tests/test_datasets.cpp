@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <algorithm>
 #include <array>
 #include <fstream>
 #include <functional>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "c2am/data/dataset.hpp"
+#include "c2am/data/label_map.hpp"
 #include "support/test_support.hpp"
 
 using namespace c2am;
@@ -151,6 +153,26 @@ TEST_CASE("PASCAL VOC: split lists, image classes, palette and gray masks", "[da
   REQUIRE(aug->size() == 1);
   CHECK(aug->sample(0).mask_path == t.path("SegmentationClassAug/2007_000002.png"));
   CHECK_THAT(error_message([&] { open_voc(t.dir(), "val"); }), Catch::Contains("no list for split 'val'"));
+
+  // Masks are class ids, whatever the PNG layout (fixtures written by Pillow,
+  // tests/data/labels): 16-bit gray keeps its values; a value that is not a
+  // class is refused naming the file and the pixel.
+  const fs::path labels = fs::path(C2AM_TEST_DATA_DIR) / "labels";
+  const auto mask_of = [&](const std::string& fixture) {
+    fs::copy_file(labels / fixture, t.root / "SegmentationClassAug/2007_000002.png",
+                  fs::copy_options::overwrite_existing);
+    int mw = 0, mh = 0;
+    return aug->load_mask(0, mw, mh);
+  };
+  const LabelMap gray16 = read_label_png((labels / "gray16_voc.png").string());
+  const std::vector<std::uint8_t> expected(gray16.ids.begin(), gray16.ids.end());
+  CHECK(std::count(expected.begin(), expected.end(), 15) > 0);
+  CHECK(mask_of("gray16_voc.png") == expected);
+  const LabelMap palette8 = read_label_png((labels / "palette8.png").string());
+  CHECK(mask_of("palette8.png") == std::vector<std::uint8_t>(palette8.ids.begin(), palette8.ids.end()));
+  CHECK_THAT(error_message([&] { mask_of("gray16.png"); }),
+             Catch::Contains("2007_000002.png: pixel (x 0, y 0) holds the value 65535, not a VOC class"));
+  CHECK_THAT(error_message([&] { mask_of("labels.jpg"); }), Catch::Contains("not a PNG"));
 }
 
 TEST_CASE("folders annotated with Pascal-VOC XML, in three layouts", "[datasets]") {
@@ -285,4 +307,72 @@ TEST_CASE("every image has one identity: its path below the dataset root", "[dat
              Catch::Contains("n01/y.JPEG") && Catch::Contains("same identity"));
   t.text("VOC/ImageSets/Segmentation/train.txt", "2007_000032\n2007_000032\n");
   CHECK_THAT(error_message([&] { open_voc(t.path("VOC"), "train"); }), Catch::Contains("same identity '2007_000032'"));
+}
+
+TEST_CASE("voc-xml: and folder: splits come from list files, and unknown splits are refused", "[datasets][splits]") {
+  Tree t;
+  for (const char* name : {"a", "b", "c"}) {
+    t.image(std::string("data/") + name + ".png");
+    t.text(std::string("data/") + name + ".xml", voc_xml(std::string(name) + ".png", {{"bird", {1, 1, 5, 4}}}));
+  }
+  CHECK(open_voc_xml(t.path("data"))->size() == 3);
+  CHECK(dataset_splits("voc-xml:" + t.path("data")) == std::vector<std::string>{"all"});
+  CHECK_THAT(error_message([&] { open_voc_xml(t.path("data"), "val"); }),
+             Catch::Contains("has no split 'val'") && Catch::Contains("splits/val.txt") &&
+                 Catch::Contains("its splits: all"));
+
+  t.text("data/splits/val.txt", "c\nb.png\n");  // identity or path below the root
+  t.text("data/splits/test.txt", "a\n");
+  const auto val = open_voc_xml(t.path("data"), "val");
+  REQUIRE(val->size() == 2);
+  CHECK(val->sample(0).id == "c");  // the list's order
+  CHECK(val->sample(1).id == "b");
+  CHECK(open_dataset("voc-xml:" + t.path("data"), "test")->sample(0).id == "a");
+  CHECK(open_dataset("voc-xml:" + t.path("data"), "all")->size() == 3);
+  CHECK(dataset_splits("voc-xml:" + t.path("data")) == std::vector<std::string>{"test", "val", "all"});
+  CHECK_THAT(error_message([&] { open_voc_xml(t.path("data"), "tets"); }), Catch::Contains("its splits: test, val, all"));
+  t.text("data/splits/val.txt", "c\nd\n");
+  CHECK_THAT(error_message([&] { open_voc_xml(t.path("data"), "val"); }),
+             Catch::Contains("splits/val.txt:2") && Catch::Contains("no image 'd'"));
+  t.text("data/splits/val.txt", "c\nc.png\n");
+  CHECK_THAT(error_message([&] { open_voc_xml(t.path("data"), "val"); }), Catch::Contains("listed twice"));
+
+  t.image("photos/x y.png");  // a name with a space
+  t.image("photos/z.png");
+  t.text("photos/splits/train.txt", "x y\n");
+  CHECK(open_image_folder(t.path("photos"), "train")->sample(0).relative_path == "x y.png");
+  CHECK(open_image_folder(t.path("photos"))->size() == 2);
+
+  CHECK_THAT(error_message([&] { open_dataset("synthetic:4", "tets"); }),
+             Catch::Contains("synthetic split must be train, val or test, got 'tets'"));
+  CHECK(dataset_splits("cub:" + t.dir()) == std::vector<std::string>{"train", "test", "all"});
+}
+
+TEST_CASE("annotations are checked against the decoded picture", "[datasets][annotations]") {
+  Sample s;
+  s.image_path = "pic.jpg";
+  s.annotation = "pic.xml";
+  s.annotated_width = 160;
+  s.annotated_height = 120;
+  s.boxes = {{10, 10, 50, 40, 0}};
+  CHECK(check_boxes_against_image(s, 160, 120).empty());
+  // The picture is not the size the annotation declares (e.g. rotated).
+  CHECK_THAT(error_message([&] { check_boxes_against_image(s, 120, 160); }),
+             Catch::Contains("pic.xml declares a 160x120 picture") && Catch::Contains("pic.jpg (120x160)"));
+  // Wholly outside: refused, naming the annotation and the box.
+  s.boxes = {{10, 10, 50, 40, 0}, {360, 232, 418, 290, 0}};
+  CHECK_THAT(error_message([&] { check_boxes_against_image(s, 160, 120); }),
+             Catch::Contains("pic.xml: box (360, 232)-(418, 290) lies wholly outside pic.jpg (160x120)"));
+  s.boxes = {{160, 0, 170, 10, 0}};  // touching the right edge from outside
+  CHECK_THROWS(check_boxes_against_image(s, 160, 120));
+  s.boxes = {{5, 5, 5, 9, 0}};
+  CHECK_THAT(error_message([&] { check_boxes_against_image(s, 160, 120); }), Catch::Contains("is empty"));
+  // Sticking out: a warning, the box kept as given.
+  s.boxes = {{150, 100, 170, 125, 0}, {0, 0, 160, 120, 0}};
+  const auto warnings = check_boxes_against_image(s, 160, 120);
+  REQUIRE(warnings.size() == 1);
+  CHECK_THAT(warnings[0], Catch::Contains("box (150, 100)-(170, 125) sticks out of pic.jpg (160x120)"));
+  // No declared size (0): only the boxes are checked.
+  s.annotated_width = s.annotated_height = 0;
+  CHECK(check_boxes_against_image(s, 640, 480).empty());
 }

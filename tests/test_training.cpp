@@ -6,9 +6,12 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <nlohmann/json.hpp>
 #include <unistd.h>
 
 #include "c2am/data/loader.hpp"
+#include "c2am/io/safetensors.hpp"
 #include "c2am/train/trainer.hpp"
 #include "support/test_support.hpp"
 
@@ -353,6 +356,65 @@ TEST_CASE("an earlier run is not replaced unless asked", "[train][errors]") {
   CHECK(std::filesystem::last_write_time(checkpoint) == before);
   config.overwrite = true;
   CHECK(Trainer(config).run().steps == 1);
+}
+
+TEST_CASE("a resumed run is compared with the checkpoint's configuration", "[train][errors]") {
+  TempDir dir;
+  TrainConfig config = tiny_training(dir.str());
+  config.max_steps = 2;
+  Trainer(config).run();
+  const auto checkpoint = Trainer::checkpoint_path(dir.str());
+  const auto before = std::filesystem::last_write_time(checkpoint);
+  const auto resumed = [&](const std::function<void(TrainConfig&)>& change, std::string* note = nullptr) {
+    TrainConfig c = tiny_training(dir.str());
+    c.resume = true;
+    c.max_steps = 3;
+    change(c);
+    Trainer trainer(c);
+    trainer.on_note = [&](const std::string& n) {
+      if (note) *note += n;
+    };
+    return trainer.run();
+  };
+  // What makes it another run is refused, every difference named, the checkpoint untouched.
+  CHECK_THROWS_WITH(resumed([](TrainConfig& c) { c.loader.batch_size = 4; }),
+                    Catch::Contains("batch_size 4 (checkpoint: 8)") && Catch::Contains("--allow-changes"));
+  CHECK_THROWS_WITH(resumed([](TrainConfig& c) {
+                      c.dataset = "synthetic:32";
+                      c.model.seed = 12;
+                    }),
+                    Catch::Contains("dataset synthetic:32 (checkpoint: synthetic:64)") &&
+                        Catch::Contains("seed 12 (checkpoint: 11)"));
+  CHECK_THROWS_WITH(resumed([](TrainConfig& c) { c.loader.transform.crop = 56; }),
+                    Catch::Contains("crop 56 (checkpoint: 64)"));
+  // Another architecture: refused always, naming the checkpoint's.
+  CHECK_THROWS_WITH(resumed([](TrainConfig& c) {
+                      c.model.backbone.depth = 34;
+                      c.allow_changes = true;
+                    }),
+                    Catch::Contains("holds a ResNet-18, base width 4 model") &&
+                        Catch::Contains("--backbone resnet18 --base-width 4"));
+  CHECK(std::filesystem::last_write_time(checkpoint) == before);
+  // Wanted changes are reported and recorded with the step they apply from.
+  std::string note;
+  CHECK(resumed([](TrainConfig& c) { c.lr = 0.01; }, &note).steps == 3);
+  CHECK_THAT(note, Catch::Contains("lr 0.01 (checkpoint: 0.05)"));
+  const auto changes = [&] {
+    return nlohmann::json::parse(safetensors::read_metadata(checkpoint).at("config_changes"));
+  };
+  REQUIRE(changes().size() == 1);
+  CHECK(changes()[0]["resumed_at_step"] == "2");
+  CHECK(changes()[0]["changed"]["lr"] == nlohmann::json::array({0.05, 0.01}));
+  // With --allow-changes a refused change goes through, and is added to the record.
+  note.clear();
+  CHECK(resumed([](TrainConfig& c) {
+          c.lr = 0.01;
+          c.loader.batch_size = 4;
+          c.allow_changes = true;
+        }, &note).steps == 3);
+  CHECK_THAT(note, Catch::Contains("batch_size 4 (checkpoint: 8)"));
+  REQUIRE(changes().size() == 2);
+  CHECK(changes()[1]["changed"]["batch_size"] == nlohmann::json::array({8, 4}));
 }
 
 TEST_CASE("initial weights: wrappers detected, a report, refusals when backbone tensors are missing", "[train][errors]") {

@@ -10,6 +10,7 @@
 #include "cli/commands.hpp"
 #include "cli/output_paths.hpp"
 #include "cli/sample_files.hpp"
+#include "cli/split_option.hpp"
 #include "train/progress.hpp"
 
 namespace fs = std::filesystem;
@@ -22,6 +23,7 @@ struct MapsOptions {
   std::string weights, data, split = "test", out = "runs/maps", device = "cpu";
   int size = 448;
   bool no_png = false, no_progress = false;
+  bool split_given = false;  // --split set on the command line
 };
 
 int run_maps(const MapsOptions& o) {
@@ -29,7 +31,8 @@ int run_maps(const MapsOptions& o) {
   if (device.is_cuda() && !cuda::available())
     throw Error("--device " + o.device + ": CUDA is not available (" + cuda::availability().reason + ")");
   require_output_folder(o.out, "--out");
-  const auto dataset = open_dataset(fs::is_directory(o.data) ? "folder:" + o.data : o.data, o.split);
+  const auto dataset =
+      open_split_option(fs::is_directory(o.data) ? "folder:" + o.data : o.data, o.split, o.split_given, "--split").dataset;
   TrainedModel trained = load_trained_model(o.weights, device);
   train::ProgressBar bar("maps", dataset->size(), !o.no_progress);
   for (std::size_t i = 0; i < dataset->size(); ++i) {
@@ -62,7 +65,10 @@ Run add_maps(CLI::App& app) {
   cmd->add_option("--device", o->device, "cpu, cuda or cuda:N")->capture_default_str();
   cmd->add_flag("--no-png", o->no_png, "Only the .npy arrays");
   cmd->add_flag("--no-progress", o->no_progress, "No progress bar");
-  return [o] { return run_maps(*o); };
+  return [o, cmd] {
+    o->split_given = cmd->count("--split") > 0;
+    return run_maps(*o);
+  };
 }
 
 }  // namespace c2am::cli

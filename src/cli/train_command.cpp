@@ -5,6 +5,7 @@
 #include "c2am/cuda/runtime.hpp"
 #include "c2am/train/trainer.hpp"
 #include "cli/commands.hpp"
+#include "cli/split_option.hpp"
 
 namespace c2am::cli {
 
@@ -14,12 +15,13 @@ struct TrainOptions {
   std::string data, split = "train", backbone = "resnet50", weights, weights_prefix, recipe = "cub",
               preset = "release", device = "cpu", loss_path = "automatic", out = "runs/train", schedule;
   std::int64_t base_width = 64;
+  bool split_given = false;  // --split set on the command line
   std::size_t batch = 0, epochs = 0, checkpoint_every = 0, max_steps = 0;
   double lr = 0, alpha = -1, momentum = -1, weight_decay = -1;
   int workers = 2, resize = 0, crop = 0;
   std::uint64_t seed = 0;
   bool resume = false, skip_unreadable = false, no_progress = false, nesterov = false, partial_weights = false,
-       overwrite = false;
+       overwrite = false, allow_changes = false;
 };
 
 int depth_of(const std::string& backbone) {
@@ -31,7 +33,7 @@ int depth_of(const std::string& backbone) {
 int run_train(const TrainOptions& o) {
   TrainConfig config = recipe(o.recipe, o.preset);
   config.dataset = o.data;
-  config.split = o.split;
+  config.split = resolve_split(o.data, o.split, o.split_given, "--split");
   config.model.backbone.depth = depth_of(o.backbone);
   config.model.backbone.base_width = o.base_width;
   config.model.seed = o.seed;
@@ -63,6 +65,7 @@ int run_train(const TrainOptions& o) {
   config.max_steps = o.max_steps;
   config.resume = o.resume;
   config.overwrite = o.overwrite;
+  config.allow_changes = o.allow_changes;
   config.progress = !o.no_progress;
 
   Trainer trainer(config);
@@ -127,9 +130,15 @@ Run add_train(CLI::App& app) {
   cmd->add_option("--max-steps", o->max_steps, "Stop after this many steps in all");
   cmd->add_flag("--resume", o->resume, "Continue from OUT/checkpoint.safetensors");
   cmd->add_flag("--overwrite", o->overwrite, "Replace an earlier run in --out (refused otherwise)");
+  cmd->add_flag("--allow-changes", o->allow_changes,
+                "With --resume: continue although data, split, seed, batch, transform or alpha differ from the "
+                "checkpoint's (refused otherwise; the change is recorded)");
   cmd->add_flag("--skip-unreadable", o->skip_unreadable, "Leave out images that cannot be decoded (counted in the log)");
   cmd->add_flag("--no-progress", o->no_progress, "No progress bar");
-  return [o] { return run_train(*o); };
+  return [o, cmd] {
+    o->split_given = cmd->count("--split") > 0;
+    return run_train(*o);
+  };
 }
 
 }  // namespace c2am::cli

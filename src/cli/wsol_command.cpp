@@ -19,6 +19,7 @@
 #include "cli/commands.hpp"
 #include "cli/output_paths.hpp"
 #include "cli/sample_files.hpp"
+#include "cli/split_option.hpp"
 #include "cli/wsol_maps_eval.hpp"
 #include "train/progress.hpp"
 #include "io/atomic_file.hpp"
@@ -34,6 +35,7 @@ struct WsolOptions {
   int input_size = 0;
   bool no_progress = false;
   bool pick_on_test = false;
+  bool split_given = false, pick_on_given = false;  // set on the command line, not defaults
   double threshold = -1;
   int resize = 480, crop = 448;
   std::size_t limit = 0;
@@ -122,31 +124,44 @@ int run_eval(const WsolOptions& o) {
     if (protocol == wsol::Protocol::release && o.input_size != 0)
       throw Error("wsol eval: --input-size applies to the wsolevaluation protocol");
     MapsEvalRequest request{o.maps, o.data, o.split, o.out, wsol::parse_protocol(o.protocol), o.input_size, o.resize,
-                            o.crop, !o.no_progress};
+                            o.crop, !o.no_progress, o.split_given};
     return run_maps_eval(request);
   }
   if (o.input_size != 0) throw Error("wsol eval: --input-size applies to --maps only");
   require_output_file(o.out, "--out");
   const Predictions predictions = o.predictions.empty() ? Predictions{} : read_predictions(o.predictions);
+  // Both splits are checked before any map is computed.
+  const OpenedSplit evaluated = open_split_option(o.data, o.split, o.split_given, "--split");
+  bool pick_every_image = false;
+  const std::string pick_split =
+      o.pick_on_test ? evaluated.split : resolve_split(o.data, o.pick_on, o.pick_on_given, "--pick-on", &pick_every_image);
+  // A dataset without splits: the threshold can only come from the evaluated images, and the output says so.
+  const bool pick_on_evaluated = o.pick_on_test || pick_every_image;
   Loaded l = load(o);
-  const auto data = open_dataset(o.data, o.split);
-  const auto maps = maps_of(l, *data, "wsol eval " + o.split, o);
+  const Dataset* const data = evaluated.dataset.get();
+  const std::string split_label = evaluated.every_image ? "all images" : evaluated.split;
+  const auto maps = maps_of(l, *data, "wsol eval " + split_label, o);
   std::vector<std::vector<int>> top5;
   if (!o.predictions.empty()) top5 = predictions_of(predictions, o.predictions, *data, maps);
   const std::vector<double> sweep = l.options.sweep();
   const wsol::Evaluator result = wsol::evaluate(maps, sweep, top5);
   // The threshold: from another split (default), or from this one as the release does.
   std::vector<double> picking = result.gt_known();
-  std::string picked_on = o.split + " (the evaluated split, as the release)";
-  const std::string pick_label = o.pick_on_test ? o.split : o.pick_on;
-  if (!o.pick_on_test) {
-    const auto pick = open_dataset(o.data, o.pick_on);
-    picking = wsol::evaluate(maps_of(l, *pick, "wsol eval " + o.pick_on, o), sweep).gt_known();
-    picked_on = o.pick_on;
+  std::string picked_on = o.pick_on_test      ? split_label + " (the evaluated images, as the release)"
+                          : pick_on_evaluated ? "the evaluated images (the dataset has no splits)"
+                                              : pick_split;
+  if (pick_on_evaluated && !o.pick_on_test)
+    std::printf("note: %s has no splits: the threshold is chosen on the evaluated images, as --pick-on-test does; "
+                "give the dataset val/test list files to choose it on other images (docs/inputs-and-outputs.md)\n",
+                o.data.c_str());
+  const std::string pick_label = pick_on_evaluated ? split_label : pick_split;
+  if (!pick_on_evaluated) {
+    const auto pick = open_dataset(o.data, pick_split);
+    picking = wsol::evaluate(maps_of(l, *pick, "wsol eval " + pick_split, o), sweep).gt_known();
   }
   const std::size_t best = wsol::best_index(picking);
   nlohmann::json table = nlohmann::json::array();
-  std::printf("%9s %14s %14s%s\n", "threshold", ("GT-known " + pick_label).c_str(), ("GT-known " + o.split).c_str(),
+  std::printf("%9s %14s %14s%s\n", "threshold", ("GT-known " + pick_label).c_str(), ("GT-known " + split_label).c_str(),
               top5.empty() ? "" : "     Top-1 Loc     Top-5 Loc");
   for (std::size_t i = 0; i < sweep.size(); ++i) {
     nlohmann::json row = {{"threshold", sweep[i]}, {"gt_known_loc_pick", picking[i]},
@@ -160,7 +175,7 @@ int run_eval(const WsolOptions& o) {
     std::printf("%s\n", i == best ? "  <- chosen" : "");
     table.push_back(row);
   }
-  nlohmann::json metrics = {{"split", o.split},
+  nlohmann::json metrics = {{"split", evaluated.every_image ? "all (the dataset has no splits)" : evaluated.split},
                             {"images", result.images()},
                             {"threshold", sweep[best]},
                             {"threshold_chosen_on", picked_on},
@@ -185,8 +200,9 @@ int run_eval(const WsolOptions& o) {
 
 int run_boxes(const WsolOptions& o) {
   require_output_file(o.out, "--out");
+  const OpenedSplit opened = open_split_option(o.data, o.split, o.split_given, "--split");
+  const Dataset* const data = opened.dataset.get();
   Loaded l = load(o);
-  const auto data = open_dataset(o.data, o.split);
   const auto maps = maps_of(l, *data, "wsol", o);
   nlohmann::json images = nlohmann::json::array();
   std::size_t empty = 0;
@@ -203,7 +219,7 @@ int run_boxes(const WsolOptions& o) {
                       {"height", height},
                       {"box", box ? nlohmann::json({box->x0, box->y0, box->x1, box->y1}) : nlohmann::json(nullptr)}});
   }
-  const nlohmann::json out = {{"threshold", o.threshold}, {"split", o.split}, {"weights", o.weights},
+  const nlohmann::json out = {{"threshold", o.threshold}, {"split", opened.split}, {"weights", o.weights},
                               {"coordinates", "pixels of the original image, x1 = x0 + width; null: no pixel above the threshold"},
                               {"images", images}};
   io::write_text_atomically(o.out, out.dump(1) + "\n");
@@ -214,8 +230,9 @@ int run_boxes(const WsolOptions& o) {
 
 int run_vis(const WsolOptions& o) {
   require_output_folder(o.out, "--out");
+  const OpenedSplit opened = open_split_option(o.data, o.split, o.split_given, "--split");
+  const Dataset* const data = opened.dataset.get();
   Loaded l = load(o);
-  const auto data = open_dataset(o.data, o.split);
   const auto maps = maps_of(l, *data, "wsol", o);
   std::size_t written = 0;
   for (const auto& e : maps) {
@@ -289,9 +306,17 @@ Run add_wsol(CLI::App& app) {
   v->add_option("--limit", vis->limit, "At most this many pictures (0: all)");
   v->add_option("--out", vis->out, "Output directory")->capture_default_str();
 
-  return [e, b, eval, boxes, vis] {
-    if (e->parsed()) return run_eval(*eval);
-    if (b->parsed()) return run_boxes(*boxes);
+  return [e, b, v, eval, boxes, vis] {
+    if (e->parsed()) {
+      eval->split_given = e->count("--split") > 0;
+      eval->pick_on_given = e->count("--pick-on") > 0;
+      return run_eval(*eval);
+    }
+    if (b->parsed()) {
+      boxes->split_given = b->count("--split") > 0;
+      return run_boxes(*boxes);
+    }
+    vis->split_given = v->count("--split") > 0;
     return run_vis(*vis);
   };
 }

@@ -16,6 +16,8 @@
 #include "c2am/io/npy.hpp"
 #include "c2am/wsol/evaluate.hpp"
 #include "cli/output_paths.hpp"
+#include "cli/sample_files.hpp"
+#include "cli/split_option.hpp"
 #include "io/atomic_file.hpp"
 #include "train/progress.hpp"
 
@@ -85,7 +87,8 @@ nlohmann::json curves_by_delta(const std::array<std::vector<double>, 3>& curves)
 int run_maps_eval(const MapsEvalRequest& r) {
   if (!fs::is_directory(r.maps_dir)) throw Error("wsol eval: --maps " + r.maps_dir + " is not a folder");
   if (!r.json_path.empty()) require_output_file(r.json_path, "--json");
-  const auto dataset = open_dataset(r.data, r.split);
+  const OpenedSplit opened = open_split_option(r.data, r.split, r.split_given, "--split");
+  const Dataset* const dataset = opened.dataset.get();
   if (dataset->size() == 0) throw Error("wsol eval: " + dataset->name() + " has no images");
   // Which image each map file was read for: a flat folder of maps named by
   // stem cannot serve cats/0001.jpg and dogs/0001.jpg both.

@@ -13,6 +13,7 @@ struct MapsEvalRequest {
   wsol::Protocol protocol = wsol::Protocol::wsolevaluation;
   int input_size = 0, resize = 480, crop = 448;
   bool progress = true;
+  bool split_given = false;  // --split set on the command line
 };
 
 // Prints the table, writes the JSON; returns the exit status.

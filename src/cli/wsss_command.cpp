@@ -13,6 +13,7 @@
 
 #include "c2am/cuda/runtime.hpp"
 #include "c2am/data/dataset.hpp"
+#include "c2am/data/label_map.hpp"
 #include "c2am/inference.hpp"
 #include "c2am/io/npy.hpp"
 #include "c2am/io/visualize.hpp"
@@ -22,6 +23,7 @@
 #include "cli/commands.hpp"
 #include "cli/output_paths.hpp"
 #include "cli/sample_files.hpp"
+#include "cli/split_option.hpp"
 #include "core/parallel.hpp"
 #include "io/atomic_file.hpp"
 #include "train/progress.hpp"
@@ -38,10 +40,12 @@ struct WsssOptions {
   wsss::CueOptions cue;
   std::size_t batch = 32;
   bool no_png = false, no_progress = false;
+  bool split_given = false;  // --split set on the command line
 };
 
 std::unique_ptr<Dataset> open_split(const WsssOptions& o) {
-  return open_dataset(fs::is_directory(o.data) ? "voc:" + o.data : o.data, o.split);
+  return open_split_option(fs::is_directory(o.data) ? "voc:" + o.data : o.data, o.split, o.split_given, "--split")
+      .dataset;
 }
 
 // The map of a sample written by `wsss maps`, checked against the image size.
@@ -54,13 +58,21 @@ std::vector<float> read_map(const std::string& path, const Image& image) {
   return map;
 }
 
+// A background cue written by `wsss cues` (or the release): 0 background,
+// 255 foreground, read as sample values (a 16-bit cue keeps its values).
 std::vector<std::uint8_t> read_cue(const std::string& path, const Image& image) {
   check(fs::exists(path), "wsss", "no cue ", path, " (run `c2am wsss cues` first)");
-  const Image png = read_image(path);
+  const LabelMap png = read_label_png(path);
+  check(!png.colour, "wsss", path, " is a colour picture; a cue is a gray PNG (0 background, 255 foreground)");
   check(png.width == image.width && png.height == image.height, "wsss", path, " is ", png.width, "x", png.height,
         " but its image is ", image.width, "x", image.height);
-  std::vector<std::uint8_t> cue(static_cast<std::size_t>(png.width) * png.height);
-  for (std::size_t p = 0; p < cue.size(); ++p) cue[p] = png.pixels[p * 3];
+  std::vector<std::uint8_t> cue(png.ids.size());
+  for (std::size_t p = 0; p < cue.size(); ++p) {
+    const std::uint16_t v = png.ids[p];
+    check(v <= 255, "wsss", path, ": pixel (x ", p % png.width, ", y ", p / png.width, ") holds ", v,
+          "; a cue holds 0 (background) to 255 (foreground)");
+    cue[p] = static_cast<std::uint8_t>(v);
+  }
   return cue;
 }
 
@@ -234,8 +246,15 @@ Run add_wsss(CLI::App& app) {
   e->add_option("--json", eval->json, "Per-class IoU as JSON");
 
   return [m, c, e, maps, cues, eval] {
-    if (m->parsed()) return run_maps(*maps);
-    if (c->parsed()) return run_cues(*cues);
+    if (m->parsed()) {
+      maps->split_given = m->count("--split") > 0;
+      return run_maps(*maps);
+    }
+    if (c->parsed()) {
+      cues->split_given = c->count("--split") > 0;
+      return run_cues(*cues);
+    }
+    eval->split_given = e->count("--split") > 0;
     return run_eval(*eval);
   };
 }

@@ -24,8 +24,10 @@ std::vector<Line> read_lines(const std::string& path) {
     ++number;
     if (!text.empty() && text.back() == '\r') text.pop_back();
     std::istringstream fields(text);
-    Line line{number, {}};
+    Line line{number, {}, {}};
     for (std::string f; fields >> f;) line.fields.push_back(f);
+    const auto first = text.find_first_not_of(" \t"), last = text.find_last_not_of(" \t");
+    if (first != std::string::npos) line.text = text.substr(first, last - first + 1);
     if (!line.fields.empty()) lines.push_back(std::move(line));
   }
   return lines;

@@ -12,6 +12,7 @@ namespace c2am::data {
 struct Line {
   int number;  // 1-based
   std::vector<std::string> fields;  // whitespace-separated
+  std::string text;                 // the whole line, without surrounding blanks
 };
 
 // Non-empty lines of a text file; throws naming the file if it cannot be read.
@@ -44,5 +45,27 @@ namespace c2am::data {
 // Sets Sample::relative_path and Sample::id (see dataset.hpp) of every
 // sample; throws naming both files when two samples share an identity.
 void assign_identities(std::vector<Sample>& samples, const std::string& image_root, const std::string& dataset);
+
+}  // namespace c2am::data
+
+namespace c2am::data {
+
+// Split lists of datasets without fixed splits (voc-xml:, folder:): the
+// stems of the .txt files in `folder` ("val" for folder/val.txt), sorted.
+std::vector<std::string> split_names_in(const std::string& folder);
+
+// Where split lists are: ImageSets/Main/ in VOC's layout, splits/ otherwise.
+std::string voc_xml_split_folder(const std::string& dir);
+
+// The list file of `split` in `folder`: "" for "" or "all" (every image);
+// an unknown split is an error naming `dataset`, the file looked for and the
+// splits there are.
+std::string split_list(const std::string& folder, const std::string& split, const std::string& dataset);
+
+// The samples a split list names, in the list's order: one image per line,
+// by its identity or its path below the root (exactly); an unknown or
+// repeated line is an error naming the file and the line. `all` must have
+// its identities assigned.
+std::vector<Sample> select_split(const std::vector<Sample>& all, const std::string& list_file);
 
 }  // namespace c2am::data

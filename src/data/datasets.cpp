@@ -82,17 +82,18 @@ std::unique_ptr<Dataset> open_cub(const std::string& dir, const std::string& spl
     s.image_path = dir + "/images/" + fields[1];
     const auto box = boxes.find(id);
     if (box == boxes.end()) throw Error("dataset: " + boxes_txt + ": no box for image id " + std::to_string(id));
-    Line box_line{line_number, box->second};
+    Line box_line{line_number, box->second, {}};
     const float x = parse_float(boxes_txt, box_line, 1), y = parse_float(boxes_txt, box_line, 2);
     const float w = parse_float(boxes_txt, box_line, 3), h = parse_float(boxes_txt, box_line, 4);
     if (has_labels) {
       const auto label = labels.find(id);
       if (label == labels.end()) throw Error("dataset: " + labels_txt + ": no class for image id " + std::to_string(id));
-      Line label_line{line_number, label->second};
+      Line label_line{line_number, label->second, {}};
       s.label = static_cast<int>(parse_int(labels_txt, label_line, 1)) - 1;  // the file counts from 1
       s.labels = {s.label};
     }
     s.boxes.push_back({x, y, x + w, y + h, s.label});
+    s.annotation = boxes_txt + " (image id " + std::to_string(id) + ")";
     samples.push_back(std::move(s));
   }
   return std::make_unique<ListDataset>("cub:" + dir + " (" + split + ")", std::move(samples), std::move(classes),
@@ -107,6 +108,12 @@ std::vector<std::string> sorted_subdirectories(const std::string& dir) {
     if (entry.is_directory()) out.push_back(entry.path().filename().string());
   std::sort(out.begin(), out.end());
   return out;
+}
+
+Sample image_only(std::string path) {
+  Sample s;
+  s.image_path = std::move(path);
+  return s;
 }
 
 std::vector<std::string> sorted_images(const std::string& dir, bool recursive) {
@@ -153,7 +160,7 @@ std::unique_ptr<Dataset> open_imagenet(const std::string& dir, const std::string
       }
     }
   } else {
-    for (auto& path : sorted_images(split_dir, false)) samples.push_back(Sample{std::move(path), -1, {}, {}, {}, {}, {}});
+    for (auto& path : sorted_images(split_dir, false)) samples.push_back(image_only(std::move(path)));
   }
   if (split == "val") {
     std::set<std::string> names;
@@ -164,6 +171,9 @@ std::unique_ptr<Dataset> open_imagenet(const std::string& dir, const std::string
         if (xml.empty() && fs::exists(candidate)) xml = candidate;
       if (xml.empty()) continue;
       const data::VocAnnotation a = data::read_voc_xml(xml);
+      s.annotation = xml;
+      s.annotated_width = a.width;
+      s.annotated_height = a.height;
       for (const auto& o : a.objects) {
         Box box = o.box;
         const auto known = class_index.find(o.name);
@@ -179,10 +189,11 @@ std::unique_ptr<Dataset> open_imagenet(const std::string& dir, const std::string
                                        split_dir);
 }
 
-std::unique_ptr<Dataset> open_image_folder(const std::string& dir) {
+std::unique_ptr<Dataset> open_image_folder(const std::string& dir, const std::string& split) {
   data::require_directory(dir, "image");
+  const std::string list = data::split_list(dir + "/splits", split, "folder:" + dir);
   std::vector<Sample> samples;
-  for (auto& path : sorted_images(dir, true)) samples.push_back(Sample{std::move(path), -1, {}, {}, {}, {}, {}});
+  for (auto& path : sorted_images(dir, true)) samples.push_back(image_only(std::move(path)));
   if (samples.empty()) {
     std::size_t others = 0;
     for (const auto& entry : fs::recursive_directory_iterator(dir))
@@ -190,7 +201,33 @@ std::unique_ptr<Dataset> open_image_folder(const std::string& dir) {
     throw Error("dataset: folder:" + dir + " has no images of the supported formats (.jpg, .jpeg, .png, .bmp, "
                 "any case)" + (others ? "; it holds " + std::to_string(others) + " file(s) of other kinds" : ""));
   }
-  return std::make_unique<ListDataset>("folder:" + dir, std::move(samples), std::vector<std::string>{}, dir);
+  std::string name = "folder:" + dir;
+  if (!list.empty()) {
+    data::assign_identities(samples, dir, name);
+    samples = data::select_split(samples, list);
+    name += " (" + split + ")";
+  }
+  return std::make_unique<ListDataset>(name, std::move(samples), std::vector<std::string>{}, dir);
+}
+
+std::vector<std::string> dataset_splits(const std::string& spec) {
+  const auto colon = spec.find(':');
+  const std::string kind = spec.substr(0, colon);
+  const std::string dir = colon == std::string::npos ? "" : spec.substr(colon + 1);
+  if (kind == "cub") return {"train", "test", "all"};
+  if (kind == "imagenet") return {"train", "val"};
+  if (kind == "synthetic") return {"train", "val", "test"};
+  std::vector<std::string> names;
+  if (kind == "voc") {
+    for (const char* folder : {"/ImageSets/Segmentation", "/ImageSets/SegmentationAug", "/ImageSets/Main"})
+      for (const std::string& name : data::split_names_in(dir + folder))
+        if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+    return names;
+  }
+  if (kind == "voc-xml") names = data::split_names_in(data::voc_xml_split_folder(dir));
+  else if (kind == "folder") names = data::split_names_in(dir + "/splits");
+  names.push_back("all");
+  return names;
 }
 
 std::unique_ptr<Dataset> open_dataset(const std::string& spec, const std::string& split) {
@@ -207,7 +244,9 @@ std::unique_ptr<Dataset> open_dataset(const std::string& spec, const std::string
       }
     }
     // Disjoint parts of one procedural stream: a different seed per split.
-    config.seed = split == "train" ? 1 : split == "val" ? 2 : split == "test" ? 3 : 4;
+    if (split != "train" && split != "val" && split != "test")
+      throw Error("dataset: synthetic split must be train, val or test, got '" + split + "'");
+    config.seed = split == "train" ? 1 : split == "val" ? 2 : 3;
     return make_synthetic(config);
   }
   if (rest.empty()) {
@@ -221,8 +260,8 @@ std::unique_ptr<Dataset> open_dataset(const std::string& spec, const std::string
   if (kind == "cub") return open_cub(rest, split.empty() ? "train" : split);
   if (kind == "imagenet") return open_imagenet(rest, split.empty() ? "train" : split);
   if (kind == "voc") return open_voc(rest, split.empty() ? "train_aug" : split);
-  if (kind == "voc-xml") return open_voc_xml(rest);
-  if (kind == "folder") return open_image_folder(rest);
+  if (kind == "voc-xml") return open_voc_xml(rest, split);
+  if (kind == "folder") return open_image_folder(rest, split);
   throw Error("dataset: unknown kind '" + kind + "' in '" + spec +
               "' (expected cub, imagenet, voc, voc-xml, folder or synthetic)");
 }

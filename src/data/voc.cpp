@@ -8,6 +8,7 @@
 #include <set>
 
 #include "c2am/core/error.hpp"
+#include "c2am/data/label_map.hpp"
 #include "data/dataset_util.hpp"
 
 namespace fs = std::filesystem;
@@ -37,30 +38,49 @@ class VocDataset : public Dataset {
              const std::string& image_root)
       : Dataset(std::move(name), std::move(samples), std::move(classes), image_root) {}
 
-  // Palette PNGs (SegmentationClass) decode to VOC colours, gray PNGs
-  // (SegmentationClassAug) to the index itself; both map back to indices.
+  // Masks are read as class ids (label_map.hpp): palette PNGs
+  // (SegmentationClass) give their indices, gray PNGs (SegmentationClassAug,
+  // 8 or 16 bit) their values, as Pillow gives them to the release. Colour-
+  // coded RGB masks are mapped back through VOC's palette, gray ones saved
+  // as RGB read their index from the equal channels. Any value that
+  // is not a class (0 to 20, 255 = ignore) is refused naming the pixel.
   std::vector<std::uint8_t> load_mask(std::size_t i, int& width, int& height) const override {
     const Sample& s = sample(i);
     if (s.mask_path.empty()) return Dataset::load_mask(i, width, height);
-    const Image image = read_image(s.mask_path);
-    std::map<std::array<std::uint8_t, 3>, std::uint8_t> index_of;
-    for (int k = 0; k <= 20; ++k) index_of[voc_colour(k)] = static_cast<std::uint8_t>(k);
-    index_of[voc_colour(255)] = 255;
-    std::vector<std::uint8_t> mask(static_cast<std::size_t>(image.width) * image.height);
-    for (std::size_t p = 0; p < mask.size(); ++p) {
-      const std::array<std::uint8_t, 3> c{image.pixels[p * 3], image.pixels[p * 3 + 1], image.pixels[p * 3 + 2]};
-      if (c[0] == c[1] && c[1] == c[2] && (c[0] <= 20 || c[0] == 255)) {
-        mask[p] = c[0];
-        continue;
+    const LabelMap labels = read_label_png(s.mask_path);
+    const auto refuse = [&](std::size_t p, const std::string& value) {
+      throw Error("dataset: " + s.mask_path + ": pixel (x " + std::to_string(p % labels.width) + ", y " +
+                  std::to_string(p / labels.width) + ") holds " + value +
+                  ", not a VOC class (0 to 20, or 255 for 'ignore')");
+    };
+    std::vector<std::uint8_t> mask(static_cast<std::size_t>(labels.width) * labels.height);
+    if (labels.colour) {
+      std::map<std::array<std::uint8_t, 3>, std::uint8_t> index_of;
+      for (int k = 0; k <= 20; ++k) index_of[voc_colour(k)] = static_cast<std::uint8_t>(k);
+      index_of[voc_colour(255)] = 255;
+      for (std::size_t p = 0; p < mask.size(); ++p) {
+        const std::array<std::uint8_t, 3> c{labels.rgb[p * 3], labels.rgb[p * 3 + 1], labels.rgb[p * 3 + 2]};
+        // A gray mask saved as RGB: equal channels hold the index (no VOC
+        // colour but black has equal channels, so this is unambiguous).
+        if (c[0] == c[1] && c[1] == c[2] && (c[0] <= 20 || c[0] == 255)) {
+          mask[p] = c[0];
+          continue;
+        }
+        const auto found = index_of.find(c);
+        if (found == index_of.end())
+          refuse(p, "the colour (" + std::to_string(c[0]) + ", " + std::to_string(c[1]) + ", " + std::to_string(c[2]) +
+                        ")");
+        mask[p] = found->second;
       }
-      const auto found = index_of.find(c);
-      if (found == index_of.end())
-        throw Error("dataset: " + s.mask_path + ": pixel " + std::to_string(p) + " has colour (" + std::to_string(c[0]) +
-                    ", " + std::to_string(c[1]) + ", " + std::to_string(c[2]) + "), not a VOC class");
-      mask[p] = found->second;
+    } else {
+      for (std::size_t p = 0; p < mask.size(); ++p) {
+        const std::uint16_t id = labels.ids[p];
+        if (id > 20 && id != 255) refuse(p, "the value " + std::to_string(id));
+        mask[p] = static_cast<std::uint8_t>(id);
+      }
     }
-    width = image.width;
-    height = image.height;
+    width = labels.width;
+    height = labels.height;
     return mask;
   }
 };
@@ -71,6 +91,8 @@ int voc_class(const std::string& name) {
 }
 
 void add_annotation(Sample& s, const data::VocAnnotation& a, const std::function<int(const std::string&)>& class_of) {
+  s.annotated_width = a.width;
+  s.annotated_height = a.height;
   std::set<int> labels;
   for (const auto& o : a.objects) {
     Box box = o.box;
@@ -109,19 +131,24 @@ std::unique_ptr<Dataset> open_voc(const std::string& dir, const std::string& spl
         if (s.mask_path.empty() && fs::exists(candidate)) s.mask_path = candidate;
     }
     const std::string xml = dir + "/Annotations/" + id + ".xml";
-    if (fs::exists(xml)) add_annotation(s, data::read_voc_xml(xml), voc_class);
+    if (fs::exists(xml)) {
+      s.annotation = xml;
+      add_annotation(s, data::read_voc_xml(xml), voc_class);
+    }
     samples.push_back(std::move(s));
   }
   return std::make_unique<VocDataset>("voc:" + dir + " (" + split + ")", std::move(samples), kVocClasses,
                                       dir + "/JPEGImages");
 }
 
-std::unique_ptr<Dataset> open_voc_xml(const std::string& dir) {
+std::unique_ptr<Dataset> open_voc_xml(const std::string& dir, const std::string& split) {
   data::require_directory(dir, "annotated image");
   // Where the XML files and the images are, by layout.
   std::string xml_dir = dir, image_dir = dir;
   if (fs::is_directory(dir + "/Annotations")) xml_dir = dir + "/Annotations", image_dir = dir + "/JPEGImages";
   else if (fs::is_directory(dir + "/annotations")) xml_dir = dir + "/annotations", image_dir = dir + "/images";
+  else if (fs::is_directory(dir + "/annots")) xml_dir = dir + "/annots", image_dir = dir + "/images";
+  const std::string list = data::split_list(data::voc_xml_split_folder(dir), split, "voc-xml:" + dir);
   std::vector<std::string> xmls;
   for (const auto& e : fs::directory_iterator(xml_dir))
     if (e.is_regular_file() && e.path().extension() == ".xml") xmls.push_back(e.path().string());
@@ -142,6 +169,7 @@ std::unique_ptr<Dataset> open_voc_xml(const std::string& dir) {
     for (const auto& o : a.objects) names.insert(o.name);
     Sample s;
     s.image_path = image;
+    s.annotation = xml;
     annotated.emplace_back(std::move(s), std::move(a));
   }
   const std::vector<std::string> classes(names.begin(), names.end());
@@ -153,7 +181,13 @@ std::unique_ptr<Dataset> open_voc_xml(const std::string& dir) {
     add_annotation(s, a, class_of);
     samples.push_back(std::move(s));
   }
-  return std::make_unique<VocDataset>("voc-xml:" + dir, std::move(samples), classes, image_dir);
+  std::string name = "voc-xml:" + dir;
+  if (!list.empty()) {
+    data::assign_identities(samples, image_dir, name);
+    samples = data::select_split(samples, list);
+    name += " (" + split + ")";
+  }
+  return std::make_unique<VocDataset>(name, std::move(samples), classes, image_dir);
 }
 
 }  // namespace c2am

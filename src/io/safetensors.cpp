@@ -214,11 +214,14 @@ NamedTensors load_from_memory(const void* data, std::size_t size, const std::str
   });
 }
 
-NamedTensors load(const std::string& path, Metadata* metadata) {
+namespace {
+
+// The checked header of a file, its stream left at the data section.
+Header read_header_of(const std::string& path, std::ifstream& in, std::uint64_t& data_start) {
   std::error_code ec;
   const auto file_size = std::filesystem::file_size(path, ec);
   if (ec) fail(path, "cannot open (" + ec.message() + ")");
-  std::ifstream in(path, std::ios::binary);
+  in.open(path, std::ios::binary);
   if (!in) fail(path, "cannot open for reading");
   if (file_size < 8) fail(path, "too short for a safetensors file (" + std::to_string(file_size) + " bytes)");
   unsigned char length[8];
@@ -230,8 +233,22 @@ NamedTensors load(const std::string& path, Metadata* metadata) {
   std::string text(static_cast<std::size_t>(header_bytes), '\0');
   in.read(text.data(), static_cast<std::streamsize>(header_bytes));
   if (!in) fail(path, "could not read the header");
-  const std::uint64_t data_start = 8 + header_bytes;
-  const Header header = parse_header(text, file_size - data_start, path);
+  data_start = 8 + header_bytes;
+  return parse_header(text, file_size - data_start, path);
+}
+
+}  // namespace
+
+Metadata read_metadata(const std::string& path) {
+  std::ifstream in;
+  std::uint64_t data_start = 0;
+  return read_header_of(path, in, data_start).metadata;
+}
+
+NamedTensors load(const std::string& path, Metadata* metadata) {
+  std::ifstream in;
+  std::uint64_t data_start = 0;
+  const Header header = read_header_of(path, in, data_start);
   if (metadata) *metadata = header.metadata;
   return load_with(header, [&](std::uint64_t offset, std::uint64_t n, void* dst) {
     in.seekg(static_cast<std::streamoff>(data_start + offset));

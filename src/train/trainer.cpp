@@ -14,6 +14,7 @@
 #include "c2am/loss/contrastive.hpp"
 #include "c2am/ops/ops.hpp"
 #include "io/atomic_file.hpp"
+#include "train/resume_check.hpp"
 #include "train/progress.hpp"
 
 namespace fs = std::filesystem;
@@ -63,8 +64,10 @@ struct Position {
   bool flipped = false;
 };
 
+// `history`: the options changed at each resume ([] for a run never resumed
+// with other options), kept with the configuration they led to.
 void save_checkpoint(const std::string& path, const Model& model, const Sgd& sgd, const Position& at,
-                     const TrainConfig& config) {
+                     const TrainConfig& config, const nlohmann::json& history) {
   safetensors::NamedTensors tensors;
   for (const auto& [name, t] : model.state()) tensors.emplace_back("model." + name, t);
   for (const auto& [name, t] : sgd.state()) tensors.emplace_back("optim." + name, t);
@@ -74,7 +77,8 @@ void save_checkpoint(const std::string& path, const Model& model, const Sgd& sgd
                      {"epoch", std::to_string(at.epoch)},
                      {"batch", std::to_string(at.batch)},
                      {"flipped", at.flipped ? "1" : "0"},
-                     {"config", describe(config).dump()}});
+                     {"config", describe(config).dump()},
+                     {"config_changes", history.dump()}});
 }
 
 Position load_checkpoint(const std::string& path, Model& model, Sgd& sgd) {
@@ -99,6 +103,35 @@ Position load_checkpoint(const std::string& path, Model& model, Sgd& sgd) {
     throw Error("resume: " + path + " has a damaged position (step/epoch/batch)");
   }
   return at;
+}
+
+// The checkpoint's configuration against this run's (resume_check.hpp);
+// returns the history of changes to record, this resume's included.
+nlohmann::json check_resume(const TrainConfig& config, const std::function<void(const std::string&)>& on_note,
+                            const std::string& checkpoint) {
+  check(fs::exists(checkpoint), "resume", "no checkpoint at ", checkpoint);
+  const safetensors::Metadata metadata = safetensors::read_metadata(checkpoint);
+  check(metadata.count("format") && metadata.at("format") == kCheckpointFormat, "resume", checkpoint,
+        " is not a c2am training checkpoint");
+  const auto parsed = [&](const char* key, nlohmann::json fallback) {
+    if (!metadata.count(key)) return fallback;
+    nlohmann::json value = nlohmann::json::parse(metadata.at(key), nullptr, false);
+    check(!value.is_discarded(), "resume", checkpoint, ": its recorded ", key, " is not valid JSON");
+    return value;
+  };
+  nlohmann::json history = parsed("config_changes", nlohmann::json::array());
+  const nlohmann::json saved = parsed("config", nlohmann::json());
+  if (saved.is_null()) {
+    if (on_note) on_note("resume: " + checkpoint + " records no configuration; the options cannot be compared");
+    return history;
+  }
+  const train::ResumeCheck result =
+      train::check_resumed_config(saved, describe(config), config.allow_changes, checkpoint);
+  if (!result.note.empty() && on_note) on_note(result.note);
+  if (!result.changes.empty())
+    history.push_back({{"resumed_at_step", metadata.count("step") ? metadata.at("step") : "?"},
+                       {"changed", result.changes}});
+  return history;
 }
 
 // Keeps the log lines of steps before `step` (a resumed run rewrites the rest).
@@ -222,8 +255,12 @@ TrainResult Trainer::run(const Dataset& dataset) {
     check(held.empty(), "train", config_.output_dir, " already holds a run (", held,
           "): give --resume to continue it, --overwrite to replace it, or another --out");
   }
+  // A resumed run is compared with the checkpoint's configuration before
+  // anything is built: another architecture, data or batch is refused.
+  nlohmann::json history = nlohmann::json::array();
+  if (config_.resume) history = check_resume(config_, on_note, checkpoint_path(config_.output_dir));
   Model model(config_.model);
-  if (!config_.weights.empty()) {
+  if (!config_.weights.empty() && !config_.resume) {
     const std::string report = load_initial_weights(model, config_);
     if (on_note) on_note(report);
   }
@@ -238,7 +275,6 @@ TrainResult Trainer::run(const Dataset& dataset) {
   const std::string log_path = config_.output_dir + "/log.jsonl";
   Position at;
   if (config_.resume) {
-    check(fs::exists(checkpoint), "resume", "no checkpoint at ", checkpoint);
     at = load_checkpoint(checkpoint, model, sgd);
     truncate_log(log_path, at.step);
   } else {
@@ -318,7 +354,7 @@ TrainResult Trainer::run(const Dataset& dataset) {
         check(all_finite(model), "train", "the weights became non-finite at step ", at.step - 1, "; ",
               fs::exists(checkpoint) ? "the last good checkpoint is " + checkpoint : "no checkpoint was written yet",
               ". Lower the learning rate or check the inputs.");
-        save_checkpoint(checkpoint, model, sgd, at, config_);
+        save_checkpoint(checkpoint, model, sgd, at, config_, history);
         saved_this_position = true;
       }
       if (last_of_epoch) break;
@@ -328,10 +364,12 @@ TrainResult Trainer::run(const Dataset& dataset) {
   if (!saved_this_position) {
     check(all_finite(model), "train", "the weights became non-finite; ",
           fs::exists(checkpoint) ? "the last good checkpoint is " + checkpoint : "no checkpoint was written yet");
-    save_checkpoint(checkpoint, model, sgd, at, config_);
+    save_checkpoint(checkpoint, model, sgd, at, config_, history);
   }
   save_weights(model, config_.output_dir + "/model.safetensors",
-               {{"flipped", at.flipped ? "1" : "0"}, {"config", describe(config_).dump()}});
+               {{"flipped", at.flipped ? "1" : "0"},
+                {"config", describe(config_).dump()},
+                {"config_changes", history.dump()}});
   result.steps = at.step;
   result.epochs_completed = at.epoch;
   result.flipped = at.flipped;

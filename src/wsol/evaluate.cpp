@@ -9,6 +9,7 @@
 #include "c2am/data/transforms.hpp"
 #include "c2am/ops/ops.hpp"
 #include "wsol/regions.hpp"
+#include "wsol/warn.hpp"
 
 namespace c2am::wsol {
 
@@ -80,7 +81,10 @@ std::vector<EvaluatedImage> compute_maps(Model& model, const Dataset& dataset, c
   std::vector<EvaluatedImage> out;
   out.reserve(dataset.size());
   for (std::size_t i = 0; i < dataset.size(); ++i) {
-    EvaluatedImage e = evaluate_image(model, dataset.load_image(i), o);
+    const Image image = dataset.load_image(i);
+    for (const std::string& w : check_boxes_against_image(dataset.sample(i), image.width, image.height))
+      detail::warn(o.on_warning, w);
+    EvaluatedImage e = evaluate_image(model, image, o);
     e.index = i;
     e.label = dataset.sample(i).label;
     for (const Box& b : dataset.sample(i).boxes) e.gt.push_back(e.geometry.to_crop(b, o.protocol));

@@ -5,6 +5,7 @@
 
 #include "c2am/core/error.hpp"
 #include "c2am/wsol/evaluate.hpp"
+#include "wsol/warn.hpp"
 
 namespace c2am::wsol {
 
@@ -47,6 +48,8 @@ Evaluator evaluate_maps(const Dataset& dataset, const std::function<ScoreMap64(s
       check(v >= 0 && v <= 1, "wsol eval", "the map of ", name, " holds ", v,
             ": score maps must lie in [0, 1] (NaN is refused too)");
     const Image image = dataset.load_image(i);
+    for (const std::string& w : check_boxes_against_image(sample, image.width, image.height))
+      detail::warn(o.on_warning, w);
     if (o.protocol == Protocol::wsolevaluation) {
       evaluator.add(wsolevaluation_map(map, image.width, image.height, o.input_size),
                     wsolevaluation_boxes(sample.boxes, image.width, image.height, o.input_size), sample.label);

@@ -35,6 +35,11 @@ struct Sample {
   std::string id;
   // The path relative to the image root, extension kept ("cats/0001.jpg").
   std::string relative_path;
+  // Where the boxes come from (a VOC XML file; CUB's bounding_boxes.txt with
+  // the image id), for messages; empty for generated boxes.
+  std::string annotation;
+  // The picture size the annotation declares (VOC <size>); 0 when it has none.
+  int annotated_width = 0, annotated_height = 0;
 };
 
 class Dataset {
@@ -64,6 +69,15 @@ class Dataset {
   std::vector<std::string> class_names_;
 };
 
+// Checks a sample's annotation against its decoded image (width × height
+// pixels). Throws c2am::Error naming the annotation when the size it declares
+// is not the image's (the boxes were drawn on another version of the picture:
+// rotated by EXIF, resized), or when a box is empty or lies wholly outside the
+// image (it cannot be localized; scoring it would count a broken annotation as
+// a model failure). Returns one warning per box that only sticks out (the
+// evaluation clips it to the image, as it clips every box to the crop).
+std::vector<std::string> check_boxes_against_image(const Sample& sample, int width, int height);
+
 // CUB-200-2011: split "train", "test" or "all".
 std::unique_ptr<Dataset> open_cub(const std::string& dir, const std::string& split);
 // ILSVRC2012: "train" (class folders train/<wnid>/) or "val" (val/ with one
@@ -78,11 +92,22 @@ std::unique_ptr<Dataset> open_imagenet(const std::string& dir, const std::string
 std::unique_ptr<Dataset> open_voc(const std::string& dir, const std::string& split);
 // Any folder annotated with Pascal-VOC XML: VOC's layout (Annotations/ +
 // JPEGImages/), a flat images/ + annotations/ layout, or XML files beside
-// the images. Images are paired by the XML <filename>; classes are the
-// sorted object names.
-std::unique_ptr<Dataset> open_voc_xml(const std::string& dir);
+// the images (also annots/ + images/). Images are paired by the XML
+// <filename>; classes are the sorted object names.
+// Splits: "all" (or "") is every image; another name needs its list file,
+// ImageSets/Main/<split>.txt in VOC's layout, splits/<split>.txt otherwise,
+// naming one image per line (its identity or its path below the image
+// folder). An unknown split is an error listing the splits there are.
+std::unique_ptr<Dataset> open_voc_xml(const std::string& dir, const std::string& split = "all");
 // Every image file (jpg, jpeg, png, bmp; any case) under `dir`, sorted.
-std::unique_ptr<Dataset> open_image_folder(const std::string& dir);
+// Splits as open_voc_xml, from <dir>/splits/<split>.txt.
+std::unique_ptr<Dataset> open_image_folder(const std::string& dir, const std::string& split = "all");
+
+// The split names `spec` offers (for messages and for commands that fall
+// back to every image when a dataset has no splits): CUB train, test, all;
+// ImageNet train, val; VOC its list files; synthetic train, val, test;
+// voc-xml: and folder: their list files, then "all".
+std::vector<std::string> dataset_splits(const std::string& spec);
 
 struct SyntheticConfig {
   std::size_t count = 256;
@@ -95,9 +120,9 @@ struct SyntheticConfig {
 std::unique_ptr<Dataset> make_synthetic(const SyntheticConfig& config);
 
 // "cub:DIR", "imagenet:DIR", "voc:DIR", "voc-xml:DIR", "folder:DIR" or
-// "synthetic" / "synthetic:COUNT". `split` is passed to readers that have
-// splits and picks a disjoint part of the synthetic set ("train", "val",
-// "test").
+// "synthetic" / "synthetic:COUNT". `split` is passed to the reader, which
+// refuses names it does not have; for the synthetic set it picks one of three
+// disjoint parts ("train", "val", "test").
 std::unique_ptr<Dataset> open_dataset(const std::string& spec, const std::string& split);
 
 }  // namespace c2am

@@ -45,6 +45,8 @@ Header parse_header(std::string_view json, std::uint64_t data_size, const std::s
 // Every tensor, in data-offset order, on the CPU. F32, F64, I64, I32 and U8
 // keep their type; F16 and BF16 become float32. Other dtypes are an error.
 NamedTensors load(const std::string& path, Metadata* metadata = nullptr);
+// Only the "__metadata__" strings, from the checked header (no tensor data read).
+Metadata read_metadata(const std::string& path);
 NamedTensors load_from_memory(const void* data, std::size_t size, const std::string& source = "<memory>",
                               Metadata* metadata = nullptr);
 

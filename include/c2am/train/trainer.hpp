@@ -50,6 +50,11 @@ struct TrainConfig {
   std::size_t max_steps = 0;         // stop after this many steps in all (0: run every epoch)
   bool resume = false;               // continue from output_dir/checkpoint.safetensors
   bool overwrite = false;            // replace an earlier run in output_dir (refused otherwise)
+  // With resume: continue even though data, split, seed, batch size,
+  // transform, orientation or alpha differ from the checkpoint's (refused
+  // otherwise). Changes are reported through on_note and recorded in the
+  // checkpoint's "config_changes"; another architecture is always refused.
+  bool allow_changes = false;
   bool progress = true;              // progress bar on stderr
 };
 

@@ -23,6 +23,9 @@ struct EvalOptions {
   bool flipped = false;            // use 1 − P (orientation flag of the training run)
   std::vector<double> thresholds;  // the single-box sweep; empty: the protocol's (default_thresholds)
   std::vector<double> sweep() const { return thresholds.empty() ? default_thresholds(protocol) : thresholds; }
+  // Receives the warnings of check_boxes_against_image (boxes that stick out
+  // of their image); unset: they are printed to stderr.
+  std::function<void(const std::string&)> on_warning;
 };
 
 // The geometry of the test transform for one image.
@@ -96,6 +99,7 @@ struct MapsEvalOptions {
   // resize×resize; boxes are scaled by crop / map width.
   int resize = 480, crop = 448;
   std::vector<double> thresholds;  // the single-box sweep; empty: the protocol's
+  std::function<void(const std::string&)> on_warning;  // as EvalOptions::on_warning
 };
 
 // wsolevaluation's map for one image: float64, bicubic to the image's size

@@ -1,7 +1,7 @@
 # Finds the libraries c2am builds with. Debian's packages are the normal
 # source (scripts/install-deps.sh). A machine without apt — the GPU machines
 # scripts/gpu-check runs on — gets copies of the same headers (and the shared
-# libraries of tinyxml2 and libpng) in third_party_copies/, made on the development machine by
+# libraries of tinyxml2, libpng and libjpeg-turbo) in third_party_copies/, made on the development machine by
 # scripts/bundle-deps.sh; that folder is ignored by git.
 
 set(C2AM_BUNDLE_DIR "${PROJECT_SOURCE_DIR}/third_party_copies" CACHE PATH "Copies of dependencies for machines without apt")
@@ -52,6 +52,19 @@ if(NOT TARGET PNG::PNG)
     message(STATUS "c2am: libpng from ${C2AM_BUNDLE_DIR}")
   else()
     c2am_missing("libpng")
+  endif()
+endif()
+
+# libjpeg-turbo: JPEG decoded as the reference code's Pillow decodes it.
+find_package(JPEG QUIET)
+if(NOT TARGET JPEG::JPEG)
+  if(EXISTS "${C2AM_BUNDLE_DIR}/lib/libjpeg.so")
+    add_library(JPEG::JPEG SHARED IMPORTED GLOBAL)
+    set_target_properties(JPEG::JPEG PROPERTIES IMPORTED_LOCATION "${C2AM_BUNDLE_DIR}/lib/libjpeg.so"
+                                                INTERFACE_INCLUDE_DIRECTORIES "${C2AM_BUNDLE_DIR}/include")
+    message(STATUS "c2am: libjpeg-turbo from ${C2AM_BUNDLE_DIR}")
+  else()
+    c2am_missing("libjpeg-turbo (libjpeg62-turbo-dev)")
   endif()
 endif()
 

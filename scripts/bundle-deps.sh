@@ -24,4 +24,8 @@ ln -sf libtinyxml2.so.9 "$dest/lib/libtinyxml2.so"
 cp /usr/include/libpng16/png.h /usr/include/libpng16/pngconf.h /usr/include/libpng16/pnglibconf.h "$dest/include/"
 cp -L /usr/lib/x86_64-linux-gnu/libpng16.so.16 "$dest/lib/libpng16.so.16"
 ln -sf libpng16.so.16 "$dest/lib/libpng16.so"
+cp /usr/include/jpeglib.h /usr/include/jmorecfg.h /usr/include/jerror.h /usr/include/x86_64-linux-gnu/jconfig.h \
+  "$dest/include/"
+cp -L /usr/lib/x86_64-linux-gnu/libjpeg.so.62 "$dest/lib/libjpeg.so.62"
+ln -sf libjpeg.so.62 "$dest/lib/libjpeg.so"
 echo "bundle-deps: $(du -sh "$dest" | cut -f1) in $dest (carry it to the GPU machine)"

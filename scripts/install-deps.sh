@@ -12,6 +12,7 @@ packages=(
   nlohmann-json3-dev  # JSON headers of safetensors files and reports
   libtinyxml2-dev     # Pascal-VOC XML annotations
   libpng-dev          # label maps read as class ids (palette, 16-bit gray)
+  libjpeg62-turbo-dev # JPEG decoded as Pillow (the reference code) decodes it
   libcli11-dev        # the c2am command line
 )
 

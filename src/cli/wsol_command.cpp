@@ -132,11 +132,14 @@ int run_eval(const WsolOptions& o) {
   const Predictions predictions = o.predictions.empty() ? Predictions{} : read_predictions(o.predictions);
   // Both splits are checked before any map is computed.
   const OpenedSplit evaluated = open_split_option(o.data, o.split, o.split_given, "--split");
+  wsol::require_ground_truth_boxes(*evaluated.dataset);
   bool pick_every_image = false;
   const std::string pick_split =
       o.pick_on_test ? evaluated.split : resolve_split(o.data, o.pick_on, o.pick_on_given, "--pick-on", &pick_every_image);
   // A dataset without splits: the threshold can only come from the evaluated images, and the output says so.
   const bool pick_on_evaluated = o.pick_on_test || pick_every_image;
+  const std::unique_ptr<Dataset> pick = pick_on_evaluated ? nullptr : open_dataset(o.data, pick_split);
+  if (pick) wsol::require_ground_truth_boxes(*pick);
   Loaded l = load(o);
   const Dataset* const data = evaluated.dataset.get();
   const std::string split_label = evaluated.every_image ? "all images" : evaluated.split;
@@ -155,8 +158,7 @@ int run_eval(const WsolOptions& o) {
                 "give the dataset val/test list files to choose it on other images (docs/inputs-and-outputs.md)\n",
                 o.data.c_str());
   const std::string pick_label = pick_on_evaluated ? split_label : pick_split;
-  if (!pick_on_evaluated) {
-    const auto pick = open_dataset(o.data, pick_split);
+  if (pick) {
     picking = wsol::evaluate(maps_of(l, *pick, "wsol eval " + pick_split, o), sweep).gt_known();
   }
   const std::size_t best = wsol::best_index(picking);

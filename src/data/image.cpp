@@ -3,12 +3,14 @@
 #include <stb_image.h>
 #include <stb_image_write.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <memory>
 
 #include "c2am/core/error.hpp"
+#include "data/jpeg_decode.hpp"
 #include "io/atomic_file.hpp"
 
 namespace c2am {
@@ -34,17 +36,34 @@ void append_bytes(void* context, void* data, int size) {
 
 }  // namespace
 
+// The size a PNG's IHDR declares, read before any decoder sees the file:
+// stb gives up on very large PNGs with "unknown image type", hiding the size.
+bool png_header_size(const std::uint8_t* data, std::size_t size, std::int64_t& width, std::int64_t& height) {
+  static constexpr std::uint8_t kSignature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+  if (size < 24 || std::memcmp(data, kSignature, 8) != 0 || std::memcmp(data + 12, "IHDR", 4) != 0) return false;
+  const auto be32 = [&](std::size_t at) {
+    return static_cast<std::int64_t>(data[at]) << 24 | data[at + 1] << 16 | data[at + 2] << 8 | data[at + 3];
+  };
+  width = be32(16);
+  height = be32(20);
+  return true;
+}
+
 Image decode_image(const std::uint8_t* data, std::size_t size, const std::string& source) {
   if (size == 0) fail(source, "empty file");
   if (size > static_cast<std::size_t>(INT32_MAX)) fail(source, "file too large to decode");
+  // JPEG through libjpeg-turbo, as the reference code's Pillow decodes it.
+  if (detail::is_jpeg(data, size)) return detail::decode_jpeg(data, size, source);
+  std::int64_t declared_width = 0, declared_height = 0;
+  if (png_header_size(data, size, declared_width, declared_height)) {
+    const std::string breach = detail::size_limit_breach(declared_width, declared_height);
+    if (!breach.empty()) fail(source, breach);
+  }
   const int length = static_cast<int>(size);
   int width = 0, height = 0, channels = 0;
   if (!stbi_info_from_memory(data, length, &width, &height, &channels))
     fail(source, std::string("cannot decode (") + stbi_failure_reason() + ")");
-  if (width < 1 || height < 1 || width > kMaxImageSide || height > kMaxImageSide ||
-      static_cast<std::int64_t>(width) * height > kMaxImagePixels)
-    fail(source, "image of " + std::to_string(width) + "x" + std::to_string(height) +
-                     " pixels exceeds the supported size (" + std::to_string(kMaxImageSide) + " per side)");
+  if (const std::string breach = detail::size_limit_breach(width, height); !breach.empty()) fail(source, breach);
   std::unique_ptr<stbi_uc, void (*)(void*)> pixels(stbi_load_from_memory(data, length, &width, &height, &channels, 3),
                                                    stbi_image_free);
   if (!pixels) fail(source, std::string("cannot decode (") + stbi_failure_reason() + ")");

@@ -12,6 +12,7 @@
 
 #include "c2am/core/error.hpp"
 #include "c2am/data/image.hpp"
+#include "data/jpeg_decode.hpp"
 
 namespace c2am {
 
@@ -108,11 +109,8 @@ LabelMap decode_label_png(const std::uint8_t* data, std::size_t size, const std:
     const auto be32 = [&](std::size_t at) {
       return static_cast<std::int64_t>(data[at]) << 24 | data[at + 1] << 16 | data[at + 2] << 8 | data[at + 3];
     };
-    const std::int64_t width = be32(16), height = be32(20);
-    if (width > kMaxImageSide || height > kMaxImageSide || width * height > kMaxImagePixels)
-      fail(source, "label map of " + std::to_string(width) + "x" + std::to_string(height) +
-                       " pixels exceeds the supported size (" + std::to_string(kMaxImageSide) + " per side, " +
-                       std::to_string(kMaxImagePixels) + " pixels)");
+    const std::string breach = detail::size_limit_breach(be32(16), be32(20));
+    if (!breach.empty()) fail(source, "label " + breach);
   }
   Reader reader;
   reader.data = data;

@@ -31,9 +31,21 @@ std::vector<Box> wsolevaluation_boxes(const std::vector<Box>& boxes, int width, 
   return out;
 }
 
+void require_ground_truth_boxes(const Dataset& dataset) {
+  for (std::size_t i = 0; i < dataset.size(); ++i) {
+    const Sample& s = dataset.sample(i);
+    if (!s.boxes.empty()) continue;
+    const std::string image = s.image_path.empty() ? "image " + std::to_string(i) : s.image_path;
+    throw Error("wsol eval: " + (s.annotation.empty() ? image + " has no annotation"
+                                                      : s.annotation + " (of " + image + ") has no object box") +
+                "; every evaluated image needs at least one ground-truth box (" + dataset.name() + ")");
+  }
+}
+
 Evaluator evaluate_maps(const Dataset& dataset, const std::function<ScoreMap64(std::size_t)>& map_of,
                         const MapsEvalOptions& o, const ProgressCallback& progress) {
   check(o.input_size >= 0, "wsol::evaluate_maps", "input size ", o.input_size, " is negative");
+  require_ground_truth_boxes(dataset);
   Evaluator evaluator(o.thresholds, o.protocol);
   EvalOptions geometry_options;
   geometry_options.resize = o.resize;
@@ -41,7 +53,6 @@ Evaluator evaluate_maps(const Dataset& dataset, const std::function<ScoreMap64(s
   for (std::size_t i = 0; i < dataset.size(); ++i) {
     const Sample& sample = dataset.sample(i);
     const std::string name = sample.image_path.empty() ? "image " + std::to_string(i) : sample.image_path;
-    check(!sample.boxes.empty(), "wsol eval", name, " has no ground-truth box");
     const ScoreMap64 map = map_of(i);
     check(map.width >= 1 && map.height >= 1, "wsol eval", "the map of ", name, " is empty");
     for (double v : map.values)

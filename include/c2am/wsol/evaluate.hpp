@@ -88,6 +88,11 @@ Evaluator evaluate(const std::vector<EvaluatedImage>& images, const std::vector<
 // --- score maps of any method ---------------------------------------------------
 // What wsolevaluation is used for: maps computed elsewhere (one per image, at
 // any resolution) scored against a dataset's boxes under a protocol.
+// Throws, before any map is computed, when an image of `dataset` has no
+// ground-truth box (a VOC XML without <object>, an image without boxes),
+// naming its annotation: localization cannot be scored without one.
+void require_ground_truth_boxes(const Dataset& dataset);
+
 struct MapsEvalOptions {
   Protocol protocol = Protocol::wsolevaluation;
   // wsolevaluation: 0 scores each map upsampled to its image's size against

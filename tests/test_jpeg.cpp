@@ -1,0 +1,87 @@
+// JPEG pixels equal Pillow's (Image.open(path).convert('RGB'), the reference
+// code's decoder) on every variant of tests/data/jpeg, written with Pillow by
+// tools/make_jpeg_fixtures.py; what Pillow refuses is refused, naming the file.
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <nlohmann/json.hpp>
+
+#include "c2am/c2am.hpp"
+#include "support/test_support.hpp"
+
+using namespace c2am;
+using c2am::testing::error_message;
+namespace fs = std::filesystem;
+
+namespace {
+
+const fs::path kJpeg = fs::path(C2AM_TEST_DATA_DIR) / "jpeg";
+
+std::vector<std::uint8_t> bytes_of(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  REQUIRE(in);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+}  // namespace
+
+TEST_CASE("JPEG pixels equal Pillow's in every variant, and Pillow's refusals are ours", "[images][jpeg]") {
+  std::ifstream in(kJpeg / "jpeg.json");
+  REQUIRE(in);
+  const auto fixture = nlohmann::json::parse(in);
+  std::size_t decoded = 0, refused = 0;
+  for (const auto& c : fixture["cases"]) {
+    const std::string file = (kJpeg / c["file"].get<std::string>()).string();
+    INFO(file);
+    if (c.contains("error")) {
+      CHECK_THAT(error_message([&] { read_image(file); }), Catch::Contains(file));
+      ++refused;
+      continue;
+    }
+    const Image image = read_image(file);
+    REQUIRE(image.width == c["w"].get<int>());
+    REQUIRE(image.height == c["h"].get<int>());
+    const std::vector<std::uint8_t> expected = bytes_of(kJpeg / c["pixels"].get<std::string>());
+    REQUIRE(image.pixels.size() == expected.size());
+    std::size_t differing = 0;
+    for (std::size_t i = 0; i < expected.size(); ++i) differing += image.pixels[i] != expected[i];
+    CHECK(differing == 0);
+    ++decoded;
+  }
+  CHECK(decoded == 13);
+  CHECK(refused == 2);
+}
+
+TEST_CASE("JPEG refusals say what is wrong", "[images][jpeg]") {
+  CHECK_THAT(error_message([&] { read_image((kJpeg / "truncated.jpg").string()); }), Catch::Contains("truncated"));
+  CHECK_THAT(error_message([&] { read_image((kJpeg / "no_scan.jpg").string()); }),
+             Catch::Contains("no_scan.jpg") && Catch::Contains("missing SOS marker"));
+  // A header declaring more pixels than the limits is refused before the
+  // pixels are allocated: SOF0's height and width (big-endian) patched.
+  std::vector<std::uint8_t> bytes = bytes_of(kJpeg / "baseline_420.jpg");
+  std::size_t sof = 2;
+  while (sof + 9 < bytes.size() && !(bytes[sof] == 0xFF && bytes[sof + 1] == 0xC0)) ++sof;
+  REQUIRE(sof + 9 < bytes.size());
+  bytes[sof + 5] = 0x4E, bytes[sof + 6] = 0x20;  // height 20000
+  bytes[sof + 7] = 0x4E, bytes[sof + 8] = 0x20;  // width 20000
+  CHECK_THAT(error_message([&] { decode_image(bytes.data(), bytes.size(), "bomb.jpg"); }),
+             Catch::Contains("bomb.jpg: image of 20000x20000 pixels (400000000) exceeds the supported size (2^28"));
+}
+
+TEST_CASE("PNG headers beyond the limits name the limit that applies", "[images]") {
+  // IHDR of a PNG, patched: stb alone would say "unknown image type".
+  Image small(4, 4);
+  std::vector<std::uint8_t> png = encode_png(small);
+  const auto patch = [&](std::uint32_t width, std::uint32_t height) {
+    for (int i = 0; i < 4; ++i) png[16 + i] = static_cast<std::uint8_t>(width >> (24 - 8 * i));
+    for (int i = 0; i < 4; ++i) png[20 + i] = static_cast<std::uint8_t>(height >> (24 - 8 * i));
+    return error_message([&] { decode_image(png.data(), png.size(), "big.png"); });
+  };
+  CHECK_THAT(patch(17068, 17068), Catch::Contains("image of 17068x17068 pixels (291316624) exceeds the supported size "
+                                                  "(2^28 = 268435456 pixels)"));
+  CHECK_THAT(patch(30000, 10000), Catch::Contains("(2^28 = 268435456 pixels)"));
+  CHECK_THAT(patch(40000, 10), Catch::Contains("(32768 per side)"));
+}

@@ -415,6 +415,49 @@ TEST_CASE("splits: unknown names are refused naming the option, and datasets wit
   CHECK(split_metrics["threshold_chosen_on"] == "val");
   CHECK(split_metrics["images"] == 2);
 
+  // A threshold chosen earlier, given: evaluated at it, labelled as given.
+  r = c2am_command("wsol eval --weights " + run + "/model.safetensors " + data +
+                   " --resize 72 --crop 64 --no-progress --threshold 0.3 --out " + dir.str() + "/m4.json");
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  CHECK_THAT(r.output, Catch::Contains("GT-known Loc on test: ") && Catch::Contains("at threshold 0.30 (given with --threshold)"));
+  std::ifstream in4(dir.str() + "/m4.json");
+  const auto given = nlohmann::json::parse(in4);
+  CHECK(given["threshold"] == 0.3);
+  CHECK(given["threshold_chosen_on"] == "given (--threshold)");
+  CHECK(given["per_threshold"].size() == 1);
+  CHECK(given["gt_known_loc"] == split_metrics["per_threshold"][30]["gt_known_loc"]);
+  r = c2am_command("wsol eval --weights " + run + "/model.safetensors " + data + " --threshold 0.3 --pick-on-test --out " +
+                   dir.str() + "/m5.json");
+  CHECK(r.status != 0);
+  CHECK_THAT(r.output, Catch::Contains("--threshold evaluates at the threshold given"));
+
+  // An image that cannot be decoded stops every command, or with
+  // --skip-unreadable is left out, counted and named.
+  std::ofstream(dir.str() + "/vocxml/img1.png") << "not a picture";
+  r = c2am_command("wsol eval --weights " + run + "/model.safetensors " + data +
+                   " --resize 72 --crop 64 --no-progress --out " + dir.str() + "/m6.json");
+  CHECK(r.status != 0);
+  CHECK_THAT(r.output, Catch::Contains("img1.png"));
+  r = c2am_command("wsol eval --weights " + run + "/model.safetensors " + data +
+                   " --resize 72 --crop 64 --no-progress --skip-unreadable --out " + dir.str() + "/m6.json");
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  CHECK_THAT(r.output, Catch::Contains("skipped 1 unreadable image(s)") && Catch::Contains("img1.png"));
+  std::ifstream in6(dir.str() + "/m6.json");
+  const auto skipped = nlohmann::json::parse(in6);
+  CHECK(skipped["images"] == 1);
+  CHECK(skipped["skipped_unreadable"].size() == 1);
+  r = c2am_command("maps --weights " + run + "/model.safetensors --data " + dir.str() +
+                   "/vocxml --size 64 --no-progress --skip-unreadable --out " + dir.str() + "/maps");
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  // (The folder's default split is its test list: img1, img2.)
+  CHECK_THAT(r.output, Catch::Contains("wrote maps of 1 images") && Catch::Contains("skipped 1 unreadable image(s)"));
+  CHECK(fs::exists(dir.path / "maps/img2.npy"));
+  CHECK_FALSE(fs::exists(dir.path / "maps/img1.npy"));
+  write_png(dir.str() + "/vocxml/img1.png", Image(64, 48));
+
   // A box wholly outside its picture is refused, naming the XML and the box.
   std::ofstream(dir.str() + "/vocxml/img2.xml")
       << "<annotation><filename>img2.png</filename><size><width>64</width><height>48</height></size>"
@@ -424,4 +467,24 @@ TEST_CASE("splits: unknown names are refused naming the option, and datasets wit
                    " --resize 72 --crop 64 --no-progress --pick-on-test --out " + dir.str() + "/m3.json");
   CHECK(r.status != 0);
   CHECK_THAT(r.output, Catch::Contains("img2.xml: box (360, 232)-(418, 290) lies wholly outside"));
+}
+
+TEST_CASE("train sets the stage strides and stages the model supports, and maps reads them back", "[cli]") {
+  TempDir dir;
+  const std::string out = dir.str() + "/run";
+  Run r = c2am_command("train --data synthetic:16 --epochs 1 --strides 1,2,2,2 --stages layer4 --out " + out + " " + kTiny);
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  const auto config = nlohmann::json::parse(safetensors::read_metadata(out + "/model.safetensors").at("config"));
+  CHECK(config["strides"] == nlohmann::json::array({1, 2, 2, 2}));
+  CHECK(config["stages"] == nlohmann::json::array({"layer4"}));
+  r = c2am_command("maps --weights " + out + "/model.safetensors --data synthetic:2 --size 64 --no-progress --out " +
+                   dir.str() + "/maps");
+  REQUIRE(r.status == 0);
+  r = c2am_command("train --data synthetic:16 --strides 1,2,2,2 --out " + dir.str() + "/bad " + kTiny);
+  CHECK(r.status != 0);
+  CHECK_THAT(r.output, Catch::Contains("different resolutions"));
+  r = c2am_command("train --data synthetic:16 --strides 1,2,2 --out " + dir.str() + "/bad " + kTiny);
+  CHECK(r.status != 0);
+  CHECK_THAT(r.output, Catch::Contains("--strides needs four values"));
 }

@@ -1,5 +1,6 @@
 #include <cstdio>
 #include <filesystem>
+#include <vector>
 #include <memory>
 
 #include "c2am/cuda/runtime.hpp"
@@ -16,6 +17,8 @@ struct TrainOptions {
               preset = "release", device = "cpu", loss_path = "automatic", out = "runs/train", schedule;
   std::int64_t base_width = 64;
   bool split_given = false;  // --split set on the command line
+  std::vector<int> strides;  // layer1..layer4; empty: the model's default
+  std::vector<std::string> stages;
   std::size_t batch = 0, epochs = 0, checkpoint_every = 0, max_steps = 0;
   double lr = 0, alpha = -1, momentum = -1, weight_decay = -1;
   int workers = 2, resize = 0, crop = 0;
@@ -36,6 +39,12 @@ int run_train(const TrainOptions& o) {
   config.split = resolve_split(o.data, o.split, o.split_given, "--split");
   config.model.backbone.depth = depth_of(o.backbone);
   config.model.backbone.base_width = o.base_width;
+  if (!o.strides.empty()) {
+    if (o.strides.size() != 4)
+      throw Error("--strides needs four values (layer1 to layer4, each 1 or 2), got " + std::to_string(o.strides.size()));
+    for (std::size_t k = 0; k < 4; ++k) config.model.backbone.strides[k] = o.strides[k];
+  }
+  if (!o.stages.empty()) config.model.backbone.stages = o.stages;
   config.model.seed = o.seed;
   config.model.device = Device::parse(o.device);
   if (config.model.device.is_cuda() && !cuda::available())
@@ -91,6 +100,16 @@ Run add_train(CLI::App& app) {
       ->required();
   cmd->add_option("--split", o->split, "Split of the dataset")->capture_default_str();
   cmd->add_option("--backbone", o->backbone, "resnet18, resnet34, resnet50 or resnet101")->capture_default_str();
+  cmd->add_option("--strides", o->strides,
+                  "Stage strides of layer1..layer4, e.g. 1,2,2,1 (the default: layer4 kept at layer3's resolution) "
+                  "or 1,2,2,2 (torchvision's)")
+      ->delimiter(',')
+      ->check(CLI::IsMember({1, 2}));
+  cmd->add_option("--stages", o->stages,
+                  "Backbone stages whose features feed the head, concatenated, e.g. layer4,layer3 (the default); they "
+                  "must share a resolution")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"layer1", "layer2", "layer3", "layer4"}));
   cmd->add_option("--base-width", o->base_width, "Stem channels (64 for the standard networks)")
       ->capture_default_str()
       ->check(CLI::Range(1, 1024));

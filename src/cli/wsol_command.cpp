@@ -20,6 +20,7 @@
 #include "cli/output_paths.hpp"
 #include "cli/sample_files.hpp"
 #include "cli/split_option.hpp"
+#include "cli/unreadable.hpp"
 #include "cli/wsol_maps_eval.hpp"
 #include "train/progress.hpp"
 #include "io/atomic_file.hpp"
@@ -33,7 +34,7 @@ namespace {
 struct WsolOptions {
   std::string weights, maps, data, split, pick_on = "val", predictions, out, protocol = "wsolevaluation", device = "cpu";
   int input_size = 0;
-  bool no_progress = false;
+  bool no_progress = false, skip_unreadable = false;
   bool pick_on_test = false;
   bool split_given = false, pick_on_given = false;  // set on the command line, not defaults
   double threshold = -1;
@@ -113,6 +114,9 @@ int run_eval(const WsolOptions& o) {
     if (!o.weights.empty()) throw Error("wsol eval: give --weights (maps from a c2am model) or --maps (maps from files), not both");
     if (!o.predictions.empty()) throw Error("wsol eval: --predictions needs --weights (Top-k Loc of a c2am model)");
     // Options that mean nothing here are refused rather than ignored.
+    if (o.threshold >= 0)
+      throw Error("wsol eval: --threshold applies to --weights; with --maps the sweep's best threshold is reported, "
+                  "as both references do");
     if (o.pick_on_test || o.pick_on != "val")
       throw Error("wsol eval: with --maps the threshold is the best on the evaluated images, as both references "
                   "choose it; --pick-on and --pick-on-test apply to --weights");
@@ -124,7 +128,7 @@ int run_eval(const WsolOptions& o) {
     if (protocol == wsol::Protocol::release && o.input_size != 0)
       throw Error("wsol eval: --input-size applies to the wsolevaluation protocol");
     MapsEvalRequest request{o.maps, o.data, o.split, o.out, wsol::parse_protocol(o.protocol), o.input_size, o.resize,
-                            o.crop, !o.no_progress, o.split_given};
+                            o.crop, !o.no_progress, o.split_given, o.skip_unreadable};
     return run_maps_eval(request);
   }
   if (o.input_size != 0) throw Error("wsol eval: --input-size applies to --maps only");
@@ -133,31 +137,43 @@ int run_eval(const WsolOptions& o) {
   // Both splits are checked before any map is computed.
   const OpenedSplit evaluated = open_split_option(o.data, o.split, o.split_given, "--split");
   wsol::require_ground_truth_boxes(*evaluated.dataset);
+  // The threshold: given (--threshold), chosen on another split (--pick-on,
+  // the default) or on the evaluated images (--pick-on-test, as the release).
+  const bool fixed_threshold = o.threshold >= 0;
+  if (fixed_threshold && (o.pick_on_test || o.pick_on_given))
+    throw Error("wsol eval: --threshold evaluates at the threshold given; --pick-on and --pick-on-test choose one. "
+                "Give one of them");
   bool pick_every_image = false;
   const std::string pick_split =
-      o.pick_on_test ? evaluated.split : resolve_split(o.data, o.pick_on, o.pick_on_given, "--pick-on", &pick_every_image);
+      o.pick_on_test || fixed_threshold
+          ? evaluated.split
+          : resolve_split(o.data, o.pick_on, o.pick_on_given, "--pick-on", &pick_every_image);
   // A dataset without splits: the threshold can only come from the evaluated images, and the output says so.
-  const bool pick_on_evaluated = o.pick_on_test || pick_every_image;
+  const bool pick_on_evaluated = o.pick_on_test || pick_every_image || fixed_threshold;
   const std::unique_ptr<Dataset> pick = pick_on_evaluated ? nullptr : open_dataset(o.data, pick_split);
   if (pick) wsol::require_ground_truth_boxes(*pick);
   Loaded l = load(o);
+  UnreadableImages unreadable(o.skip_unreadable);
+  if (o.skip_unreadable) l.options.on_unreadable = [&](std::size_t, const std::string& m) { unreadable.record(m); };
   const Dataset* const data = evaluated.dataset.get();
   const std::string split_label = evaluated.every_image ? "all images" : evaluated.split;
   const auto maps = maps_of(l, *data, "wsol eval " + split_label, o);
   std::vector<std::vector<int>> top5;
   if (!o.predictions.empty()) top5 = predictions_of(predictions, o.predictions, *data, maps);
-  const std::vector<double> sweep = l.options.sweep();
+  const std::vector<double> sweep = fixed_threshold ? std::vector<double>{o.threshold} : l.options.sweep();
+  check(!maps.empty(), "wsol eval", "no image of ", data->name(), " could be read");
   const wsol::Evaluator result = wsol::evaluate(maps, sweep, top5);
   // The threshold: from another split (default), or from this one as the release does.
   std::vector<double> picking = result.gt_known();
-  std::string picked_on = o.pick_on_test      ? split_label + " (the evaluated images, as the release)"
+  std::string picked_on = fixed_threshold     ? "given (--threshold)"
+                          : o.pick_on_test    ? split_label + " (the evaluated images, as the release)"
                           : pick_on_evaluated ? "the evaluated images (the dataset has no splits)"
                                               : pick_split;
-  if (pick_on_evaluated && !o.pick_on_test)
+  if (pick_every_image)
     std::printf("note: %s has no splits: the threshold is chosen on the evaluated images, as --pick-on-test does; "
                 "give the dataset val/test list files to choose it on other images (docs/inputs-and-outputs.md)\n",
                 o.data.c_str());
-  const std::string pick_label = pick_on_evaluated ? split_label : pick_split;
+  const std::string pick_label = fixed_threshold ? "given" : pick_on_evaluated ? split_label : pick_split;
   if (pick) {
     picking = wsol::evaluate(maps_of(l, *pick, "wsol eval " + pick_split, o), sweep).gt_known();
   }
@@ -191,11 +207,18 @@ int run_eval(const WsolOptions& o) {
                             {"values", "fractions in [0, 1]"},
                             {"max_box_acc_v2", result.max_box_acc_v2()},
                             {"protocol", o.protocol},
+                            {"skipped_unreadable", unreadable.messages()},
                             {"per_threshold", table}};
   if (!top5.empty()) metrics["top1_loc"] = result.top1_loc()[best], metrics["top5_loc"] = result.top5_loc()[best];
   io::write_text_atomically(o.out, metrics.dump(2) + "\n");
-  std::printf("GT-known Loc %.2f%% at threshold %.2f (chosen on %s), MaxBoxAccV2 %.2f%%\nmetrics: %s\n",
-              100 * result.gt_known()[best], sweep[best], picked_on.c_str(),
+  unreadable.print_summary();
+  // Every number with the images it came from and where its threshold came from.
+  const std::string origin = fixed_threshold ? "given with --threshold" : "chosen on " + picked_on;
+  std::printf("GT-known Loc on %s: %.2f%% at threshold %.2f (%s)", split_label.c_str(), 100 * result.gt_known()[best],
+              sweep[best], origin.c_str());
+  if (!top5.empty())
+    std::printf(", Top-1 Loc %.2f%%, Top-5 Loc %.2f%%", 100 * result.top1_loc()[best], 100 * result.top5_loc()[best]);
+  std::printf("; MaxBoxAccV2 on %s: %.2f%% (no threshold to choose)\nmetrics: %s\n", split_label.c_str(),
               100 * result.max_box_acc_v2(), o.out.c_str());
   return 0;
 }
@@ -205,6 +228,8 @@ int run_boxes(const WsolOptions& o) {
   const OpenedSplit opened = open_split_option(o.data, o.split, o.split_given, "--split");
   const Dataset* const data = opened.dataset.get();
   Loaded l = load(o);
+  UnreadableImages unreadable(o.skip_unreadable);
+  if (o.skip_unreadable) l.options.on_unreadable = [&](std::size_t, const std::string& m) { unreadable.record(m); };
   const auto maps = maps_of(l, *data, "wsol", o);
   nlohmann::json images = nlohmann::json::array();
   std::size_t empty = 0;
@@ -223,9 +248,11 @@ int run_boxes(const WsolOptions& o) {
   }
   const nlohmann::json out = {{"threshold", o.threshold}, {"split", opened.split}, {"weights", o.weights},
                               {"coordinates", "pixels of the original image, x1 = x0 + width; null: no pixel above the threshold"},
+                              {"skipped_unreadable", unreadable.messages()},
                               {"images", images}};
   io::write_text_atomically(o.out, out.dump(1) + "\n");
   std::printf("wrote %zu boxes to %s\n", maps.size() - empty, o.out.c_str());
+  unreadable.print_summary();
   if (empty) std::printf("note: %zu image(s) have no pixel above threshold %.2f: their box is null\n", empty, o.threshold);
   return 0;
 }
@@ -235,6 +262,8 @@ int run_vis(const WsolOptions& o) {
   const OpenedSplit opened = open_split_option(o.data, o.split, o.split_given, "--split");
   const Dataset* const data = opened.dataset.get();
   Loaded l = load(o);
+  UnreadableImages unreadable(o.skip_unreadable);
+  if (o.skip_unreadable) l.options.on_unreadable = [&](std::size_t, const std::string& m) { unreadable.record(m); };
   const auto maps = maps_of(l, *data, "wsol", o);
   std::size_t written = 0;
   for (const auto& e : maps) {
@@ -249,6 +278,7 @@ int run_vis(const WsolOptions& o) {
     ++written;
   }
   std::printf("wrote %zu pictures to %s\n", written, o.out.c_str());
+  unreadable.print_summary();
   return 0;
 }
 
@@ -262,6 +292,7 @@ void common(CLI::App* cmd, WsolOptions& o, const std::string& default_split) {
   cmd->add_option("--crop", o.crop, "Test transform: centre crop side")->capture_default_str()->check(CLI::Range(16, 8192));
   cmd->add_option("--device", o.device, "cpu, cuda or cuda:N")->capture_default_str();
   cmd->add_flag("--no-progress", o.no_progress, "No progress bar");
+  cmd->add_flag("--skip-unreadable", o.skip_unreadable, "Leave out images that cannot be decoded (counted and named)");
 }
 
 }  // namespace
@@ -275,6 +306,9 @@ Run add_wsol(CLI::App& app) {
   eval->out = "runs/wsol/metrics.json";
   e->add_option("--pick-on", eval->pick_on, "Split that chooses the threshold")->capture_default_str();
   e->add_flag("--pick-on-test", eval->pick_on_test, "Choose the threshold on the evaluated split (the release's way)");
+  e->add_option("--threshold", eval->threshold,
+                "Evaluate at this box threshold (one chosen on another split) instead of choosing one")
+      ->check(CLI::Range(0.0, 1.0));
   e->add_option("--protocol", eval->protocol,
                  "wsolevaluation (bicubic-upsampled maps, IoU with +1, MaxBoxAccV2) or release (the C²AM "
                  "release's test: low-resolution map, IoU > 0.5)")

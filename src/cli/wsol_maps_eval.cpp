@@ -18,6 +18,7 @@
 #include "cli/output_paths.hpp"
 #include "cli/sample_files.hpp"
 #include "cli/split_option.hpp"
+#include "cli/unreadable.hpp"
 #include "io/atomic_file.hpp"
 #include "train/progress.hpp"
 
@@ -107,6 +108,8 @@ int run_maps_eval(const MapsEvalRequest& r) {
   options.input_size = r.input_size;
   options.resize = r.resize;
   options.crop = r.crop;
+  UnreadableImages unreadable(r.skip_unreadable);
+  if (r.skip_unreadable) options.on_unreadable = [&](std::size_t, const std::string& m) { unreadable.record(m); };
   train::ProgressBar bar("wsol eval --maps", dataset->size(), r.progress);
   const wsol::Evaluator result =
       wsol::evaluate_maps(*dataset, map_of, options, [&bar](std::size_t done, std::size_t) { bar.update(done, ""); });
@@ -120,6 +123,8 @@ int run_maps_eval(const MapsEvalRequest& r) {
   const auto known = result.gt_known();
   const std::size_t best = wsol::best_index(known);
   const auto max_acc = result.max_box_acc();
+  check(result.images() > 0, "wsol eval", "no image of ", dataset->name(), " could be read");
+  unreadable.print_summary();
   std::printf("%s protocol, %zu images of %s\n", wsol::protocol_name(r.protocol), result.images(),
               dataset->name().c_str());
   std::printf("%-22s %8s %8s %8s\n", "", "IoU 0.3", "IoU 0.5", "IoU 0.7");
@@ -149,7 +154,8 @@ int run_maps_eval(const MapsEvalRequest& r) {
         {"box_acc", curves_by_delta(result.box_acc())},
         {"single_box_thresholds", result.thresholds()},
         {"single_box_acc", curves_by_delta(result.single_box_acc())}}},
-      {"unmatched_map_files", unused}};
+      {"unmatched_map_files", unused},
+      {"skipped_unreadable", unreadable.messages()}};
   if (!r.json_path.empty()) {
     io::write_text_atomically(r.json_path, out.dump(1) + "\n");
     std::printf("metrics: %s\n", r.json_path.c_str());

@@ -14,6 +14,7 @@ struct MapsEvalRequest {
   int input_size = 0, resize = 480, crop = 448;
   bool progress = true;
   bool split_given = false;  // --split set on the command line
+  bool skip_unreadable = false;
 };
 
 // Prints the table, writes the JSON; returns the exit status.

@@ -9,6 +9,8 @@
 #include <fstream>
 #include <future>
 #include <memory>
+#include <optional>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "c2am/cuda/runtime.hpp"
@@ -24,6 +26,7 @@
 #include "cli/output_paths.hpp"
 #include "cli/sample_files.hpp"
 #include "cli/split_option.hpp"
+#include "cli/unreadable.hpp"
 #include "core/parallel.hpp"
 #include "io/atomic_file.hpp"
 #include "train/progress.hpp"
@@ -39,7 +42,7 @@ struct WsssOptions {
   std::vector<double> scales{0.5, 1.0, 1.5, 2.0};
   wsss::CueOptions cue;
   std::size_t batch = 32;
-  bool no_png = false, no_progress = false;
+  bool no_png = false, no_progress = false, skip_unreadable = false;
   bool split_given = false;  // --split set on the command line
 };
 
@@ -86,16 +89,19 @@ int run_maps(const WsssOptions& o) {
   wsss::MultiScaleOptions options;
   options.scales = o.scales;
   options.flipped = trained.flipped;
+  UnreadableImages unreadable(o.skip_unreadable);
   train::ProgressBar bar("wsss maps", dataset->size(), !o.no_progress);
   for (std::size_t i = 0; i < dataset->size(); ++i) {
-    const Image image = dataset->load_image(i);
-    const std::vector<float> map = wsss::multiscale_map(*trained.model, image, options);
-    write_npy(output_file(o.out, dataset->sample(i), ".npy"), map, {image.height, image.width});
-    if (!o.no_png) write_png(output_file(o.out, dataset->sample(i), ".png"), heatmap_overlay(image, map));
+    if (const std::optional<Image> image = unreadable.load(*dataset, i)) {
+      const std::vector<float> map = wsss::multiscale_map(*trained.model, *image, options);
+      write_npy(output_file(o.out, dataset->sample(i), ".npy"), map, {image->height, image->width});
+      if (!o.no_png) write_png(output_file(o.out, dataset->sample(i), ".png"), heatmap_overlay(*image, map));
+    }
     bar.update(i + 1, "");
   }
   bar.finish();
-  std::printf("wrote multi-scale maps of %zu images to %s\n", dataset->size(), o.out.c_str());
+  std::printf("wrote multi-scale maps of %zu images to %s\n", dataset->size() - unreadable.count(), o.out.c_str());
+  unreadable.print_summary();
   return 0;
 }
 
@@ -105,9 +111,11 @@ int run_cues(const WsssOptions& o) {
     throw Error("--device " + o.device + ": CUDA is not available (" + cuda::availability().reason + ")");
   require_output_folder(o.out, "--out");
   const auto dataset = open_split(o);
+  UnreadableImages unreadable(o.skip_unreadable);
   train::ProgressBar bar("wsss cues", dataset->size(), !o.no_progress);
   struct Batch {
     std::size_t first = 0, last = 0;
+    std::vector<std::size_t> samples;  // the readable ones, in order
     std::vector<Image> images;
     std::vector<std::vector<float>> maps;
   };
@@ -115,12 +123,18 @@ int run_cues(const WsssOptions& o) {
     Batch b;
     b.first = first;
     b.last = std::min(dataset->size(), first + o.batch);
-    b.images.resize(b.last - first);
-    b.maps.resize(b.last - first);
+    std::vector<std::optional<Image>> images(b.last - first);
+    std::vector<std::vector<float>> maps(b.last - first);
     detail::parallel_for_each(first, b.last, [&](std::size_t i) {
-      b.images[i - first] = dataset->load_image(i);
-      b.maps[i - first] = read_map(input_file(o.maps, dataset->sample(i), ".npy"), b.images[i - first]);
+      images[i - first] = unreadable.load(*dataset, i);
+      if (images[i - first]) maps[i - first] = read_map(input_file(o.maps, dataset->sample(i), ".npy"), *images[i - first]);
     });
+    for (std::size_t i = first; i < b.last; ++i) {
+      if (!images[i - first]) continue;
+      b.samples.push_back(i);
+      b.images.push_back(std::move(*images[i - first]));
+      b.maps.push_back(std::move(maps[i - first]));
+    }
     return b;
   };
   // Batches: the next one is decoded (on all threads) while the CRFs of the
@@ -130,17 +144,18 @@ int run_cues(const WsssOptions& o) {
   while (true) {
     const Batch batch = next.get();
     if (batch.last < dataset->size()) next = std::async(std::launch::async, load, batch.last);
-    const auto cues = wsss::background_cues(batch.images, batch.maps, o.cue, device);
-    detail::parallel_for_each(batch.first, batch.last, [&](std::size_t i) {
-      const Image& image = batch.images[i - batch.first];
-      write_gray_png(output_file(o.out, dataset->sample(i), ".png"), image.width, image.height,
-                     cues[i - batch.first]);
+    const auto cues = batch.images.empty() ? std::vector<std::vector<std::uint8_t>>{}
+                                           : wsss::background_cues(batch.images, batch.maps, o.cue, device);
+    detail::parallel_for_each(std::size_t{0}, batch.samples.size(), [&](std::size_t k) {
+      const Image& image = batch.images[k];
+      write_gray_png(output_file(o.out, dataset->sample(batch.samples[k]), ".png"), image.width, image.height, cues[k]);
     });
     bar.update(batch.last, "");
     if (batch.last >= dataset->size()) break;
   }
   bar.finish();
-  std::printf("wrote background cues of %zu images to %s\n", dataset->size(), o.out.c_str());
+  std::printf("wrote background cues of %zu images to %s\n", dataset->size() - unreadable.count(), o.out.c_str());
+  unreadable.print_summary();
   return 0;
 }
 
@@ -149,8 +164,14 @@ int run_eval(const WsssOptions& o) {
   const auto dataset = open_split(o);
   wsss::ConfusionMatrix cues(2), refined(21);
   train::ProgressBar bar("wsss eval", dataset->size(), !o.no_progress);
+  UnreadableImages unreadable(o.skip_unreadable);
   for (std::size_t i = 0; i < dataset->size(); ++i) {
-    const Image image = dataset->load_image(i);
+    const std::optional<Image> loaded = unreadable.load(*dataset, i);
+    if (!loaded) {
+      bar.update(i + 1, "");
+      continue;
+    }
+    const Image& image = *loaded;
     int width = 0, height = 0;
     const std::vector<std::uint8_t> truth = dataset->load_mask(i, width, height);
     check(width == image.width && height == image.height, "wsss eval", "mask of sample ", i, " is ", width, "x",
@@ -176,15 +197,18 @@ int run_eval(const WsssOptions& o) {
     bar.update(i + 1, "");
   }
   bar.finish();
+  check(unreadable.count() < dataset->size(), "wsss eval", "no image of ", dataset->name(), " could be read");
+  unreadable.print_summary();
   std::printf("background cues against the ground truth as foreground/background (%zu images):\n%s",
-              dataset->size(), wsss::iou_table(cues, {"background", "foreground"}).c_str());
+              dataset->size() - unreadable.count(), wsss::iou_table(cues, {"background", "foreground"}).c_str());
   std::vector<std::string> names{"background"};
   for (const std::string& n : dataset->class_names()) names.push_back(n);
   if (!o.cams.empty())
     std::printf("\nCAMs refined with the cues, 21 classes:\n%s", wsss::iou_table(refined, names).c_str());
   if (!o.json.empty()) {
     std::ostringstream json;
-    json << "{\n\"cues\": " << wsss::iou_json(cues, {"background", "foreground"});
+    json << "{\n\"images\": " << dataset->size() - unreadable.count() << ",\n\"skipped_unreadable\": "
+         << nlohmann::json(unreadable.messages()).dump() << ",\n\"cues\": " << wsss::iou_json(cues, {"background", "foreground"});
     if (!o.cams.empty()) json << ",\n\"refined_cams\": " << wsss::iou_json(refined, names);
     json << "\n}\n";
     io::write_text_atomically(o.json, json.str());
@@ -198,6 +222,7 @@ void data_options(CLI::App* cmd, WsssOptions& o) {
       ->required();
   cmd->add_option("--split", o.split, "Split (train, val, train_aug, ...)")->capture_default_str();
   cmd->add_flag("--no-progress", o.no_progress, "No progress bar");
+  cmd->add_flag("--skip-unreadable", o.skip_unreadable, "Leave out images that cannot be decoded (counted and named)");
 }
 
 }  // namespace

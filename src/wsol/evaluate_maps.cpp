@@ -53,12 +53,20 @@ Evaluator evaluate_maps(const Dataset& dataset, const std::function<ScoreMap64(s
   for (std::size_t i = 0; i < dataset.size(); ++i) {
     const Sample& sample = dataset.sample(i);
     const std::string name = sample.image_path.empty() ? "image " + std::to_string(i) : sample.image_path;
+    Image image;
+    try {
+      image = dataset.load_image(i);
+    } catch (const Error& e) {
+      if (!o.on_unreadable) throw;
+      o.on_unreadable(i, e.what());
+      if (progress) progress(i + 1, dataset.size());
+      continue;
+    }
     const ScoreMap64 map = map_of(i);
     check(map.width >= 1 && map.height >= 1, "wsol eval", "the map of ", name, " is empty");
     for (double v : map.values)
       check(v >= 0 && v <= 1, "wsol eval", "the map of ", name, " holds ", v,
             ": score maps must lie in [0, 1] (NaN is refused too)");
-    const Image image = dataset.load_image(i);
     for (const std::string& w : check_boxes_against_image(sample, image.width, image.height))
       detail::warn(o.on_warning, w);
     if (o.protocol == Protocol::wsolevaluation) {

@@ -26,6 +26,9 @@ struct EvalOptions {
   // Receives the warnings of check_boxes_against_image (boxes that stick out
   // of their image); unset: they are printed to stderr.
   std::function<void(const std::string&)> on_warning;
+  // Set: an image that cannot be decoded is left out and reported here (its
+  // index, the decoder's message); unset: the error stops the evaluation.
+  std::function<void(std::size_t, const std::string&)> on_unreadable;
 };
 
 // The geometry of the test transform for one image.
@@ -105,6 +108,7 @@ struct MapsEvalOptions {
   int resize = 480, crop = 448;
   std::vector<double> thresholds;  // the single-box sweep; empty: the protocol's
   std::function<void(const std::string&)> on_warning;  // as EvalOptions::on_warning
+  std::function<void(std::size_t, const std::string&)> on_unreadable;  // as EvalOptions::on_unreadable
 };
 
 // wsolevaluation's map for one image: float64, bicubic to the image's size

@@ -37,16 +37,16 @@ bench: build
 	./$(BUILD_DIR)/bench/conv_bench
 	./$(BUILD_DIR)/bench/crf_bench --inputs $(BUILD_DIR)/crf-bench-inputs
 
-# libFuzzer run of the safetensors reader (clang, ASan + UBSan), seeded with
-# the committed corpus; new inputs collect in build-fuzz/corpus.
+# libFuzzer runs of every parser of untrusted input (clang, ASan + UBSan,
+# UBSan fatal), FUZZ_SECONDS each, seeded with the committed corpora
+# (scripts/fuzz.sh; FUZZ_TARGETS="npy image" runs some).
 FUZZ_SECONDS ?= 600
+FUZZ_TARGETS ?=
 fuzz: deps
 	cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ -DC2AM_FUZZ=ON \
 	  -DC2AM_CUDA=OFF -DC2AM_NATIVE=OFF -DC2AM_BUILD_BENCH=OFF -DC2AM_BUILD_EXAMPLES=OFF
-	cmake --build build-fuzz -j $(JOBS) --target safetensors_fuzzer
-	mkdir -p build-fuzz/corpus && cp -n tests/fuzz/corpus/safetensors/* build-fuzz/corpus/
-	./build-fuzz/tests/fuzz/safetensors_fuzzer -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 \
-	  -malloc_limit_mb=512 -print_final_stats=1 build-fuzz/corpus
+	cmake --build build-fuzz -j $(JOBS) --target $(if $(FUZZ_TARGETS),$(addsuffix _fuzzer,$(FUZZ_TARGETS)),safetensors_fuzzer npy_fuzzer image_fuzzer label_map_fuzzer voc_xml_fuzzer lists_fuzzer class_ids_fuzzer checkpoint_fuzzer)
+	FUZZ_SECONDS=$(FUZZ_SECONDS) ./scripts/fuzz.sh $(FUZZ_TARGETS)
 
 clean:
 	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR) build-fuzz

@@ -1,5 +1,6 @@
 #include "c2am/inference.hpp"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "c2am/autograd/grad_mode.hpp"
@@ -25,13 +26,26 @@ TrainedModel load_trained_model(const std::string& path, Device device) {
   } catch (const nlohmann::json::exception& e) {
     throw Error("load_trained_model: " + path + ": incomplete 'config' metadata (" + e.what() + ")");
   }
+  // The recorded width must be the stored stem's before a model of that
+  // width is built: a damaged or hostile config must not size allocations.
+  const bool is_checkpoint = metadata.count("format") == 1;
+  const std::string stem_name = std::string(is_checkpoint ? "model." : "") + "backbone.conv1.weight";
+  const auto stem = std::find_if(tensors.begin(), tensors.end(), [&](const auto& t) { return t.first == stem_name; });
+  check(stem != tensors.end(), "load_trained_model", path, " holds no ", stem_name, " (not a c2am model file)");
+  check(stem->second.dim() == 4 && stem->second.size(0) == model_config.backbone.base_width, "load_trained_model",
+        path, ": its config says base width ", model_config.backbone.base_width, " but ", stem_name, " is ",
+        shape_str(stem->second.shape()));
+  const int depth = model_config.backbone.depth;
+  check(depth == 18 || depth == 34 || depth == 50 || depth == 101, "load_trained_model", path,
+        ": its config says ResNet depth ", depth, " (18, 34, 50 or 101)");
+  for (int s : model_config.backbone.strides)
+    check(s == 1 || s == 2, "load_trained_model", path, ": its config has a stage stride of ", s, " (1 or 2)");
   model_config.device = device;
   TrainedModel out;
   out.model = std::make_unique<Model>(model_config);
   LoadOptions options;
   // A checkpoint prefixes the model's names; a weights file does not.
-  const bool checkpoint = metadata.count("format") == 1;
-  if (checkpoint) options.strip_prefix = "model.";
+  if (is_checkpoint) options.strip_prefix = "model.";
   load_state(*out.model, tensors, options, path);
   out.flipped = metadata.count("flipped") == 1 && metadata.at("flipped") == "1";
   out.model->eval();

@@ -376,3 +376,23 @@ TEST_CASE("annotations are checked against the decoded picture", "[datasets][ann
   s.annotated_width = s.annotated_height = 0;
   CHECK(check_boxes_against_image(s, 640, 480).empty());
 }
+
+TEST_CASE("names the file system refuses and degenerate list lines are errors naming the file", "[datasets][fuzz]") {
+  Tree t;
+  t.image("net/val/x.png");
+  t.image("voc/JPEGImages/x.jpg");
+  const std::string long_name(300, 'n');
+  t.text("net/val.txt", long_name + ".png\n");
+  CHECK_THAT(error_message([&] { open_imagenet(t.path("net"), "val"); }), Catch::Contains("File name too long"));
+  t.text("voc/ImageSets/Segmentation/train.txt", long_name + "\n");
+  fs::create_directories(t.root / "voc/Annotations");
+  CHECK_THAT(error_message([&] { open_voc(t.path("voc"), "train"); }), Catch::Contains("File name too long"));
+  t.text("voc/ImageSets/Segmentation/train.txt", "/JPEGImages/x.jpg ///\n");
+  CHECK_THAT(error_message([&] { open_voc(t.path("voc"), "train"); }),
+             Catch::Contains("train.txt:1") && Catch::Contains("names no file"));
+  t.text("voc/ImageSets/Segmentation/train.txt", "/\n");
+  CHECK_THAT(error_message([&] { open_voc(t.path("voc"), "train"); }), Catch::Contains("names no image"));
+  t.image("vocxml/a.png");
+  t.text("vocxml/a.xml", "<annotation><filename>" + long_name + "</filename></annotation>\n");
+  CHECK_THAT(error_message([&] { open_voc_xml(t.path("vocxml")); }), Catch::Contains("File name too long"));
+}

@@ -68,7 +68,8 @@ TEST_CASE("JPEG refusals say what is wrong", "[images][jpeg]") {
   bytes[sof + 5] = 0x4E, bytes[sof + 6] = 0x20;  // height 20000
   bytes[sof + 7] = 0x4E, bytes[sof + 8] = 0x20;  // width 20000
   CHECK_THAT(error_message([&] { decode_image(bytes.data(), bytes.size(), "bomb.jpg"); }),
-             Catch::Contains("bomb.jpg: image of 20000x20000 pixels (400000000) exceeds the supported size (2^28"));
+             Catch::Contains("bomb.jpg: image of 20000x20000 pixels (400000000) exceeds the pixel limit (178956970, "
+                             "Pillow's decompression-bomb limit"));
 }
 
 TEST_CASE("PNG headers beyond the limits name the limit that applies", "[images]") {
@@ -80,8 +81,43 @@ TEST_CASE("PNG headers beyond the limits name the limit that applies", "[images]
     for (int i = 0; i < 4; ++i) png[20 + i] = static_cast<std::uint8_t>(height >> (24 - 8 * i));
     return error_message([&] { decode_image(png.data(), png.size(), "big.png"); });
   };
-  CHECK_THAT(patch(17068, 17068), Catch::Contains("image of 17068x17068 pixels (291316624) exceeds the supported size "
-                                                  "(2^28 = 268435456 pixels)"));
-  CHECK_THAT(patch(30000, 10000), Catch::Contains("(2^28 = 268435456 pixels)"));
+  CHECK_THAT(patch(17068, 17068), Catch::Contains("image of 17068x17068 pixels (291316624) exceeds the pixel limit "
+                                                  "(178956970, Pillow's decompression-bomb limit"));
+  CHECK_THAT(patch(30000, 10000), Catch::Contains("exceeds the pixel limit"));
   CHECK_THAT(patch(40000, 10), Catch::Contains("(32768 per side)"));
+  // Just above Pillow's limit (where Pillow's Image.open refuses too).
+  CHECK_THAT(patch(13378, 13378), Catch::Contains("(178970884) exceeds the pixel limit"));
+  // The limit can be set, up to kMaxImagePixels.
+  set_max_image_pixels(1000);
+  CHECK_THAT(patch(40, 30), Catch::Contains("(1200) exceeds the pixel limit (1000;"));
+  set_max_image_pixels(kPillowMaxImagePixels);
+  CHECK_THROWS_WITH(set_max_image_pixels(kMaxImagePixels + 1), Catch::Contains("1 to 268435456"));
+}
+
+TEST_CASE("formats c2am does not read are refused by signature", "[images]") {
+  const auto refused = [](const std::string& bytes) {
+    return error_message([&] {
+      decode_image(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size(), "x.img");
+    });
+  };
+  CHECK_THAT(refused(std::string("GIF89a\x00\x40\x00\x40\x00\x00\x00;", 14)), Catch::Contains("GIF images are not supported"));
+  CHECK_THAT(refused(std::string("RIFF\x10\x00\x00\x00WEBPVP8 ", 16)), Catch::Contains("WebP"));
+  CHECK_THAT(refused(std::string("II*\x00\x08\x00\x00\x00", 8)), Catch::Contains("TIFF"));
+  CHECK_THAT(refused("8BPS\x00\x01"), Catch::Contains("PSD"));
+  CHECK_THAT(refused("P6\n16 16\n255\n"), Catch::Contains("PNM"));
+  CHECK_THAT(refused("#?RADIANCE\n"), Catch::Contains("HDR"));
+  CHECK_THAT(refused("hello, world"), Catch::Contains("not an image c2am reads"));
+}
+
+TEST_CASE("fuzzing findings in image decoding give clear errors", "[images][fuzz]") {
+  const fs::path findings = fs::path(C2AM_TEST_DATA_DIR) / "../fuzz/corpus/image";
+  // 711 bytes declaring 16384x16384: refused from the header, not decoded.
+  CHECK_THAT(error_message([&] { read_image((findings / "jpeg-baseline-16384x16384.jpg").string()); }),
+             Catch::Contains("16384x16384 pixels (268435456) exceeds the pixel limit"));
+  // GIF headers of 14-35 bytes that made stb allocate gigabytes: refused by signature.
+  for (const char* gif : {"fuzzer-oom-14b.gif", "gif-16384x16384-frame.gif"})
+    CHECK_THAT(error_message([&] { read_image((findings / gif).string()); }), Catch::Contains("GIF images are not supported"));
+  // A Huffman table of more than 256 codes (stb wrote out of bounds): libjpeg refuses it.
+  CHECK_THAT(error_message([&] { read_image((findings / "dht-overflow.jpg").string()); }),
+             Catch::Contains("dht-overflow.jpg: cannot decode the JPEG"));
 }

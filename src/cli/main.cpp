@@ -5,11 +5,18 @@
 #include <new>
 
 #include "c2am/core/error.hpp"
+#include "c2am/data/image.hpp"
 #include "cli/commands.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"c2am: contrastive learning of class-agnostic activation maps (C²AM)"};
   app.require_subcommand(1);
+  std::int64_t max_image_pixels = c2am::kPillowMaxImagePixels;
+  app.add_option("--max-image-pixels", max_image_pixels,
+                 "Refuse pictures with more pixels than this, from their header, before decoding (default: Pillow's "
+                 "decompression-bomb limit, what the reference code refuses)")
+      ->capture_default_str()
+      ->check(CLI::Range(std::int64_t{1}, c2am::kMaxImagePixels));
   std::vector<std::pair<CLI::App*, c2am::cli::Run>> commands;
   const auto add = [&](auto adder) {
     const std::size_t before = app.get_subcommands({}).size();
@@ -27,6 +34,7 @@ int main(int argc, char** argv) {
     return app.exit(e);
   }
   try {
+    c2am::set_max_image_pixels(max_image_pixels);
     for (auto& [command, run] : commands)
       if (command->parsed()) return run();
   } catch (const c2am::Error& e) {

@@ -2,6 +2,8 @@
 // Helpers shared by the dataset readers: index files read line by line with
 // errors naming file and line, and Pascal-VOC XML annotations.
 
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -36,6 +38,25 @@ struct VocAnnotation {
 VocAnnotation read_voc_xml(const std::string& path);
 
 bool is_image_file(const std::string& path);
+
+// Whether `path` exists / is a folder, without throwing for names the file
+// system refuses: "not found" is false, any other failure (a name too long,
+// permission denied on the folder) is a c2am::Error naming the path.
+bool file_exists(const std::string& path);
+bool folder_exists(const std::string& path);
+
+// Runs a reader, turning any exception that is not a c2am::Error (from the
+// standard library: filesystem, out_of_range, length_error, bad_alloc)
+// into one that names the dataset: nothing else leaves the readers.
+std::unique_ptr<Dataset> guarded(const std::string& dataset, const std::function<std::unique_ptr<Dataset>()>& read);
+
+// The readers proper (datasets.cpp, voc.cpp); the public open_* functions
+// call them through guarded().
+std::unique_ptr<Dataset> read_cub(const std::string& dir, const std::string& split);
+std::unique_ptr<Dataset> read_imagenet(const std::string& dir, const std::string& split);
+std::unique_ptr<Dataset> read_voc(const std::string& dir, const std::string& split);
+std::unique_ptr<Dataset> read_voc_xml(const std::string& dir, const std::string& split);
+std::unique_ptr<Dataset> read_image_folder(const std::string& dir, const std::string& split);
 void require_directory(const std::string& dir, const char* what);
 
 }  // namespace c2am::data

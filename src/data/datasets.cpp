@@ -54,7 +54,7 @@ std::map<long, std::vector<std::string>> index_by_id(const std::string& path, st
 
 }  // namespace
 
-std::unique_ptr<Dataset> open_cub(const std::string& dir, const std::string& split) {
+std::unique_ptr<Dataset> data::read_cub(const std::string& dir, const std::string& split) {
   data::require_directory(dir, "CUB-200-2011");
   if (split != "train" && split != "test" && split != "all")
     throw Error("dataset: CUB split must be train, test or all, got '" + split + "'");
@@ -63,10 +63,10 @@ std::unique_ptr<Dataset> open_cub(const std::string& dir, const std::string& spl
   const auto images = index_by_id(images_txt, 2);
   const auto splits = index_by_id(split_txt, 2);
   const auto boxes = index_by_id(boxes_txt, 5);
-  const bool has_labels = fs::exists(labels_txt);
+  const bool has_labels = data::file_exists(labels_txt);
   const auto labels = has_labels ? index_by_id(labels_txt, 2) : std::map<long, std::vector<std::string>>{};
   std::vector<std::string> classes;
-  if (fs::exists(dir + "/classes.txt")) {
+  if (data::file_exists(dir + "/classes.txt")) {
     for (const Line& line : read_lines(dir + "/classes.txt")) classes.push_back(line.fields.back());
   }
 
@@ -131,18 +131,18 @@ std::vector<std::string> sorted_images(const std::string& dir, bool recursive) {
 
 }  // namespace
 
-std::unique_ptr<Dataset> open_imagenet(const std::string& dir, const std::string& split) {
+std::unique_ptr<Dataset> data::read_imagenet(const std::string& dir, const std::string& split) {
   data::require_directory(dir, "ILSVRC2012");
   if (split != "train" && split != "val") throw Error("dataset: ImageNet split must be train or val, got '" + split + "'");
   const std::string split_dir = dir + "/" + split;
   data::require_directory(split_dir, "ILSVRC2012 split");
-  std::vector<std::string> classes = fs::is_directory(dir + "/train") ? sorted_subdirectories(dir + "/train") : std::vector<std::string>{};
+  std::vector<std::string> classes = data::folder_exists(dir + "/train") ? sorted_subdirectories(dir + "/train") : std::vector<std::string>{};
   std::map<std::string, int> class_index;
   for (std::size_t i = 0; i < classes.size(); ++i) class_index[classes[i]] = static_cast<int>(i);
 
   std::vector<Sample> samples;
   const std::string list = dir + "/" + split + ".txt";
-  if (fs::exists(list)) {
+  if (data::file_exists(list)) {
     for (const Line& line : read_lines(list)) {
       Sample s;
       s.image_path = split_dir + "/" + line.fields[0];
@@ -168,7 +168,7 @@ std::unique_ptr<Dataset> open_imagenet(const std::string& dir, const std::string
       const std::string stem = fs::path(s.image_path).stem().string();
       std::string xml;
       for (const std::string& candidate : {split_dir + "/" + stem + ".xml", dir + "/val_boxes/" + stem + ".xml"})
-        if (xml.empty() && fs::exists(candidate)) xml = candidate;
+        if (xml.empty() && data::file_exists(candidate)) xml = candidate;
       if (xml.empty()) continue;
       const data::VocAnnotation a = data::read_voc_xml(xml);
       s.annotation = xml;
@@ -189,7 +189,7 @@ std::unique_ptr<Dataset> open_imagenet(const std::string& dir, const std::string
                                        split_dir);
 }
 
-std::unique_ptr<Dataset> open_image_folder(const std::string& dir, const std::string& split) {
+std::unique_ptr<Dataset> data::read_image_folder(const std::string& dir, const std::string& split) {
   data::require_directory(dir, "image");
   const std::string list = data::split_list(dir + "/splits", split, "folder:" + dir);
   std::vector<Sample> samples;

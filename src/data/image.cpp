@@ -3,6 +3,7 @@
 #include <stb_image.h>
 #include <stb_image_write.h>
 
+#include <atomic>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -34,8 +35,6 @@ void append_bytes(void* context, void* data, int size) {
   out->insert(out->end(), static_cast<std::uint8_t*>(data), static_cast<std::uint8_t*>(data) + size);
 }
 
-}  // namespace
-
 // The size a PNG's IHDR declares, read before any decoder sees the file:
 // stb gives up on very large PNGs with "unknown image type", hiding the size.
 bool png_header_size(const std::uint8_t* data, std::size_t size, std::int64_t& width, std::int64_t& height) {
@@ -49,13 +48,49 @@ bool png_header_size(const std::uint8_t* data, std::size_t size, std::int64_t& w
   return true;
 }
 
+// Formats c2am does not read, by signature: refused before any decoder
+// sees them (their decoders are not compiled in).
+std::string unsupported_format(const std::uint8_t* data, std::size_t size) {
+  const auto starts = [&](const char* magic, std::size_t at = 0) {
+    const std::size_t n = std::strlen(magic);
+    return size >= at + n && std::memcmp(data + at, magic, n) == 0;
+  };
+  if (starts("GIF8")) return "GIF";
+  if (starts("RIFF") && starts("WEBP", 8)) return "WebP";
+  if ((starts("II") || starts("MM")) && size >= 4 && (data[2] == 42 || data[3] == 42)) return "TIFF";
+  if (starts("8BPS")) return "PSD";
+  if (starts("#?RADIANCE") || starts("#?RGBE")) return "HDR";
+  if (size >= 2 && data[0] == 'P' && data[1] >= '1' && data[1] <= '7') return "PNM";
+  if (starts("\x53\x80\xF6\x34")) return "PIC";
+  if (starts("ftyp", 4)) return "HEIF/AVIF";
+  return "";
+}
+
+std::atomic<std::int64_t> g_max_image_pixels{kPillowMaxImagePixels};
+
+}  // namespace
+
+std::int64_t max_image_pixels() { return g_max_image_pixels.load(std::memory_order_relaxed); }
+
+void set_max_image_pixels(std::int64_t pixels) {
+  if (pixels < 1 || pixels > kMaxImagePixels)
+    throw Error("max image pixels must be 1 to " + std::to_string(kMaxImagePixels) + ", got " + std::to_string(pixels));
+  g_max_image_pixels.store(pixels, std::memory_order_relaxed);
+}
+
 Image decode_image(const std::uint8_t* data, std::size_t size, const std::string& source) {
   if (size == 0) fail(source, "empty file");
   if (size > static_cast<std::size_t>(INT32_MAX)) fail(source, "file too large to decode");
   // JPEG through libjpeg-turbo, as the reference code's Pillow decodes it.
   if (detail::is_jpeg(data, size)) return detail::decode_jpeg(data, size, source);
+  if (const std::string format = unsupported_format(data, size); !format.empty())
+    fail(source, format + " images are not supported (c2am reads JPEG, PNG and BMP); convert the file");
+  static constexpr std::uint8_t kPng[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+  const bool png = size >= 8 && std::memcmp(data, kPng, 8) == 0;
+  const bool bmp = size >= 2 && data[0] == 'B' && data[1] == 'M';
+  if (!png && !bmp) fail(source, "not an image c2am reads (JPEG, PNG or BMP, detected from the content)");
   std::int64_t declared_width = 0, declared_height = 0;
-  if (png_header_size(data, size, declared_width, declared_height)) {
+  if (png && png_header_size(data, size, declared_width, declared_height)) {
     const std::string breach = detail::size_limit_breach(declared_width, declared_height);
     if (!breach.empty()) fail(source, breach);
   }

@@ -119,9 +119,12 @@ std::string size_limit_breach(std::int64_t width, std::int64_t height) {
   if (width < 1 || height < 1) return "image of " + size + " has no pixels";
   if (width > kMaxImageSide || height > kMaxImageSide)
     return "image of " + size + " exceeds the supported size (" + std::to_string(kMaxImageSide) + " per side)";
-  if (width * height > kMaxImagePixels)
-    return "image of " + size + " (" + std::to_string(width * height) + ") exceeds the supported size (2^28 = " +
-           std::to_string(kMaxImagePixels) + " pixels)";
+  const std::int64_t limit = max_image_pixels();
+  if (width * height > limit)
+    return "image of " + size + " (" + std::to_string(width * height) + ") exceeds the pixel limit (" +
+           std::to_string(limit) +
+           (limit == kPillowMaxImagePixels ? ", Pillow's decompression-bomb limit" : "") +
+           "; --max-image-pixels sets it, up to " + std::to_string(kMaxImagePixels) + ")";
   return "";
 }
 

@@ -61,7 +61,7 @@ bool decode(Reader& reader, LabelMap& out, std::vector<std::uint8_t>& rows, std:
   const int height = static_cast<int>(png_get_image_height(png, info));
   const int type = png_get_color_type(png, info);
   depth = png_get_bit_depth(png, info);
-  if (static_cast<std::int64_t>(width) * height > kMaxImagePixels) {
+  if (static_cast<std::int64_t>(width) * height > max_image_pixels()) {
     std::snprintf(reader.message, sizeof reader.message, "label map of %dx%d pixels exceeds the supported size",
                   width, height);
     png_destroy_read_struct(&png, &info, nullptr);

@@ -24,7 +24,7 @@ std::vector<std::string> split_names_in(const std::string& folder) {
 }
 
 std::string voc_xml_split_folder(const std::string& dir) {
-  return fs::is_directory(dir + "/Annotations") ? dir + "/ImageSets/Main" : dir + "/splits";
+  return data::folder_exists(dir + "/Annotations") ? dir + "/ImageSets/Main" : dir + "/splits";
 }
 
 std::string split_list(const std::string& folder, const std::string& split, const std::string& dataset) {

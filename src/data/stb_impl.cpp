@@ -1,11 +1,11 @@
 // The one translation unit that compiles stb_image and stb_image_write
-// (headers from Debian's libstb-dev). Only the formats we decode are kept.
+// (headers from Debian's libstb-dev). Only PNG and BMP are decoded here:
+// JPEG goes to libjpeg-turbo (as Pillow decodes it, and stb's JPEG decoder
+// has known faults on hostile Huffman tables); every other format is refused
+// by signature before decoding (src/data/image.cpp).
 #define STB_IMAGE_IMPLEMENTATION
-#define STBI_NO_HDR
-#define STBI_NO_PIC
-#define STBI_NO_PNM
-#define STBI_NO_PSD
-#define STBI_NO_TGA
+#define STBI_ONLY_PNG
+#define STBI_ONLY_BMP
 #define STB_IMAGE_WRITE_IMPLEMENTATION
 
 #if defined(__GNUC__)

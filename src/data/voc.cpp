@@ -106,32 +106,35 @@ void add_annotation(Sample& s, const data::VocAnnotation& a, const std::function
 
 }  // namespace
 
-std::unique_ptr<Dataset> open_voc(const std::string& dir, const std::string& split) {
+std::unique_ptr<Dataset> data::read_voc(const std::string& dir, const std::string& split) {
   data::require_directory(dir, "PASCAL VOC");
   std::string list;
   for (const std::string& candidate :
        {dir + "/ImageSets/Segmentation/" + split + ".txt", dir + "/ImageSets/SegmentationAug/" + split + ".txt",
         dir + "/ImageSets/Main/" + split + ".txt"})
-    if (list.empty() && fs::exists(candidate)) list = candidate;
+    if (list.empty() && data::file_exists(candidate)) list = candidate;
   if (list.empty()) throw Error("dataset: no list for split '" + split + "' under " + dir + "/ImageSets");
   std::vector<Sample> samples;
   for (const data::Line& line : data::read_lines(list)) {
     // Either "2007_000032" or "/JPEGImages/2007_000032.jpg /SegmentationClassAug/2007_000032.png".
     if (line.fields.size() > 2) data::bad_line(list, line.number, "expected an image id or 'image mask' paths");
     const std::string id = fs::path(line.fields[0]).stem().string();
+    if (id.empty()) data::bad_line(list, line.number, "'" + line.fields[0] + "' names no image");
     Sample s;
     s.image_path = dir + "/JPEGImages/" + id + ".jpg";
     s.id = id;  // VOC's own name of the image, what cue and CAM files are called
     if (line.fields.size() == 2) {
       const std::string& mask = line.fields[1];
-      s.mask_path = dir + "/" + mask.substr(mask.find_first_not_of('/'));
+      const auto start = mask.find_first_not_of('/');
+      if (start == std::string::npos) data::bad_line(list, line.number, "the mask path '" + mask + "' names no file");
+      s.mask_path = dir + "/" + mask.substr(start);
     } else {
       for (const std::string& candidate :
            {dir + "/SegmentationClassAug/" + id + ".png", dir + "/SegmentationClass/" + id + ".png"})
-        if (s.mask_path.empty() && fs::exists(candidate)) s.mask_path = candidate;
+        if (s.mask_path.empty() && data::file_exists(candidate)) s.mask_path = candidate;
     }
     const std::string xml = dir + "/Annotations/" + id + ".xml";
-    if (fs::exists(xml)) {
+    if (data::file_exists(xml)) {
       s.annotation = xml;
       add_annotation(s, data::read_voc_xml(xml), voc_class);
     }
@@ -141,13 +144,13 @@ std::unique_ptr<Dataset> open_voc(const std::string& dir, const std::string& spl
                                       dir + "/JPEGImages");
 }
 
-std::unique_ptr<Dataset> open_voc_xml(const std::string& dir, const std::string& split) {
+std::unique_ptr<Dataset> data::read_voc_xml(const std::string& dir, const std::string& split) {
   data::require_directory(dir, "annotated image");
   // Where the XML files and the images are, by layout.
   std::string xml_dir = dir, image_dir = dir;
-  if (fs::is_directory(dir + "/Annotations")) xml_dir = dir + "/Annotations", image_dir = dir + "/JPEGImages";
-  else if (fs::is_directory(dir + "/annotations")) xml_dir = dir + "/annotations", image_dir = dir + "/images";
-  else if (fs::is_directory(dir + "/annots")) xml_dir = dir + "/annots", image_dir = dir + "/images";
+  if (data::folder_exists(dir + "/Annotations")) xml_dir = dir + "/Annotations", image_dir = dir + "/JPEGImages";
+  else if (data::folder_exists(dir + "/annotations")) xml_dir = dir + "/annotations", image_dir = dir + "/images";
+  else if (data::folder_exists(dir + "/annots")) xml_dir = dir + "/annots", image_dir = dir + "/images";
   const std::string list = data::split_list(data::voc_xml_split_folder(dir), split, "voc-xml:" + dir);
   std::vector<std::string> xmls;
   for (const auto& e : fs::directory_iterator(xml_dir))
@@ -159,10 +162,10 @@ std::unique_ptr<Dataset> open_voc_xml(const std::string& dir, const std::string&
   for (const std::string& xml : xmls) {
     data::VocAnnotation a = data::read_voc_xml(xml);
     std::string image;
-    if (!a.filename.empty() && fs::exists(image_dir + "/" + a.filename)) image = image_dir + "/" + a.filename;
+    if (!a.filename.empty() && data::file_exists(image_dir + "/" + a.filename)) image = image_dir + "/" + a.filename;
     for (const char* ext : {".jpg", ".jpeg", ".png", ".JPG", ".JPEG", ".PNG", ".bmp"}) {
       const std::string candidate = image_dir + "/" + fs::path(xml).stem().string() + ext;
-      if (image.empty() && fs::exists(candidate)) image = candidate;
+      if (image.empty() && data::file_exists(candidate)) image = candidate;
     }
     if (image.empty())
       throw Error("dataset: " + xml + ": image '" + a.filename + "' not found in " + image_dir);

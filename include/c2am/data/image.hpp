@@ -21,15 +21,27 @@ struct Image {
   }
 };
 
-// Images with a side above this, or more pixels than kMaxImagePixels, are
-// refused before any pixel memory is allocated.
+// Images with a side above kMaxImageSide, or more pixels than
+// max_image_pixels(), are refused from their header, before any decoder
+// allocates pixel memory.
 inline constexpr int kMaxImageSide = 1 << 15;
+// The ceiling max_image_pixels() can be raised to (768 MiB of RGB).
 inline constexpr std::int64_t kMaxImagePixels = std::int64_t{1} << 28;
+// Pillow's decompression-bomb limit (2 × Image.MAX_IMAGE_PIXELS): above it
+// the reference code's Image.open refuses a picture, and so does c2am.
+inline constexpr std::int64_t kPillowMaxImagePixels = 178956970;
 
-// Decodes a file; gray and gray+alpha become RGB, RGBA drops alpha. The
-// format is detected from the content, not the name (a PNG named .JPEG
-// decodes). Errors name the file and stb's reason (for example CMYK JPEGs,
-// truncated files).
+// The pixel limit in force: kPillowMaxImagePixels unless set (thread-safe).
+std::int64_t max_image_pixels();
+// Sets the pixel limit, 1 to kMaxImagePixels (`c2am --max-image-pixels`);
+// throws c2am::Error outside that range.
+void set_max_image_pixels(std::int64_t pixels);
+
+// Decodes a JPEG (libjpeg-turbo, as Pillow decodes it), PNG or BMP file;
+// gray and gray+alpha become RGB, RGBA drops alpha. The format is detected
+// from the content, not the name (a PNG named .JPEG decodes); other formats
+// (GIF, WebP, TIFF, PSD, PNM, HDR, ...) are refused by their signature before
+// any decoder sees them. Errors name the file and the reason.
 Image read_image(const std::string& path);
 Image decode_image(const std::uint8_t* data, std::size_t size, const std::string& source);
 

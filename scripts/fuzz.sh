@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Runs libFuzzer targets built in build-fuzz/ (make fuzz), each for
+# FUZZ_SECONDS, seeded with its committed corpus and dictionary; new inputs
+# collect in build-fuzz/corpus/<name>/ and findings in build-fuzz/findings/.
+# UBSan is fatal (-fno-sanitize-recover). Usage: scripts/fuzz.sh [names...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${FUZZ_SECONDS:-600}
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(safetensors npy image label_map voc_xml lists class_ids checkpoint)
+mkdir -p build-fuzz/findings
+status=0
+for name in "${targets[@]}"; do
+  corpus=build-fuzz/corpus/$name
+  mkdir -p "$corpus"
+  cp -n tests/fuzz/corpus/"$name"/* "$corpus"/ 2>/dev/null || true
+  echo "== $name: ${seconds}s"
+  # Legal headers can be long (.npy version-1 headers reach 64 KiB).
+  if ! UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ./build-fuzz/tests/fuzz/"$name"_fuzzer \
+      -max_total_time="$seconds" -max_len=131072 -rss_limit_mb=2048 -malloc_limit_mb=1024 -timeout=20 \
+      -dict=tests/fuzz/dict/"$name".dict -artifact_prefix=build-fuzz/findings/"$name"- -print_final_stats=1 \
+      "$corpus" 2>&1 | tail -n 25; then
+    status=1
+  fi
+done
+exit $status

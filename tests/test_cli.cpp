@@ -488,3 +488,48 @@ TEST_CASE("train sets the stage strides and stages the model supports, and maps 
   CHECK(r.status != 0);
   CHECK_THAT(r.output, Catch::Contains("--strides needs four values"));
 }
+
+TEST_CASE("conflicting options, outputs inside the data and refused commands leave nothing behind", "[cli]") {
+  TempDir dir;
+  const std::string weights = dir.str() + "/not-a-model.safetensors";
+  std::ofstream(weights) << "x";
+  Run r = c2am_command("wsol eval --weights " + weights + " --data synthetic:4 --pick-on-test --pick-on val --out " +
+                       dir.str() + "/m.json");
+  CHECK(r.status != 0);
+  CHECK_THAT(r.output, Catch::Contains("give one of them"));
+  r = c2am_command("train --data synthetic:4 --resume --overwrite --out " + dir.str() + "/run");
+  CHECK(r.status != 0);
+  CHECK_THAT(r.output, Catch::Contains("--resume continues the run in the output folder and --overwrite replaces it"));
+  r = c2am_command("maps --weights " + weights + " --data " + dir.str() + "/absent --out " + dir.str() + "/maps");
+  CHECK(r.status != 0);
+  CHECK_THAT(r.output, Catch::Contains("absent' does not exist"));
+  r = c2am_command("wsss cues --data synthetic:4 --split banana --maps " + dir.str() + " --out " + dir.str() + "/cues");
+  CHECK(r.status != 0);
+  CHECK_FALSE(fs::exists(dir.path / "maps"));  // output folders are made at the first write
+  CHECK_FALSE(fs::exists(dir.path / "cues"));
+  r = c2am_command("wsol eval --data synthetic:4 --out " + dir.str() + "/m.json");
+  CHECK_THAT(r.output, Catch::Contains("or --maps DIR"));
+
+  // Outputs inside a folder dataset would be read back as its images.
+  fs::create_directories(dir.path / "photos/sub");
+  write_png(dir.str() + "/photos/sub/a.png", Image(32, 24));
+  r = c2am_command("maps --weights " + weights + " --data " + dir.str() + "/photos --out " + dir.str() + "/photos/maps");
+  CHECK(r.status != 0);
+  CHECK_THAT(r.output, Catch::Contains("is inside the dataset folder"));
+
+  // voc-xml: with sub-folders, and a picture without XML said, not dropped silently.
+  fs::create_directories(dir.path / "vt/annotations/s1");
+  fs::create_directories(dir.path / "vt/images/s1");
+  write_png(dir.str() + "/vt/images/s1/x.png", Image(32, 24));
+  write_png(dir.str() + "/vt/images/lonely.png", Image(32, 24));
+  std::ofstream(dir.str() + "/vt/annotations/s1/x.xml")
+      << "<annotation><filename>x.png</filename><object><name>a</name><bndbox><xmin>2</xmin><ymin>2</ymin>"
+      << "<xmax>20</xmax><ymax>16</ymax></bndbox></object></annotation>\n";
+  r = c2am_command("wsol boxes --weights " + weights + " --data voc-xml:" + dir.str() + "/vt --threshold 0.5 --out " +
+                   dir.str() + "/vt/../boxes/b.json");
+  CHECK_THAT(r.output, Catch::Contains("1 picture(s) in") && Catch::Contains("have no XML annotation") &&
+                           Catch::Contains("lonely.png"));
+  const auto vt = open_voc_xml(dir.str() + "/vt");
+  REQUIRE(vt->size() == 1);
+  CHECK(vt->sample(0).id == "s1/x");
+}

@@ -396,3 +396,13 @@ TEST_CASE("names the file system refuses and degenerate list lines are errors na
   t.text("vocxml/a.xml", "<annotation><filename>" + long_name + "</filename></annotation>\n");
   CHECK_THAT(error_message([&] { open_voc_xml(t.path("vocxml")); }), Catch::Contains("File name too long"));
 }
+
+TEST_CASE("VOC XML sizes must be numbers", "[datasets]") {
+  Tree t;
+  t.image("data/a.png", 8, 6);
+  t.text("data/a.xml", "<annotation><filename>a.png</filename><size><width>abc</width><height>6</height></size>"
+                       "<object><name>x</name><bndbox><xmin>1</xmin><ymin>1</ymin><xmax>4</xmax><ymax>4</ymax></bndbox>"
+                       "</object></annotation>\n");
+  CHECK_THAT(error_message([&] { open_voc_xml(t.path("data")); }),
+             Catch::Contains("a.xml:1") && Catch::Contains("<width> 'abc' is not a size in pixels"));
+}

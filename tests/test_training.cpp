@@ -395,6 +395,7 @@ TEST_CASE("a resumed run is compared with the checkpoint's configuration", "[tra
                     Catch::Contains("holds a ResNet-18, base width 4 model") &&
                         Catch::Contains("--backbone resnet18 --base-width 4"));
   CHECK(std::filesystem::last_write_time(checkpoint) == before);
+  CHECK_THROWS_WITH(resumed([](TrainConfig& c) { c.overwrite = true; }), Catch::Contains("give one of them"));
   // Wanted changes are reported and recorded with the step they apply from.
   std::string note;
   CHECK(resumed([](TrainConfig& c) { c.lr = 0.01; }, &note).steps == 3);
@@ -415,6 +416,13 @@ TEST_CASE("a resumed run is compared with the checkpoint's configuration", "[tra
   CHECK_THAT(note, Catch::Contains("batch_size 4 (checkpoint: 8)"));
   REQUIRE(changes().size() == 2);
   CHECK(changes()[1]["changed"]["batch_size"] == nlohmann::json::array({8, 4}));
+  // A run whose epochs are all done has nothing to resume: said, not a 0-step "success".
+  TempDir done_dir;
+  TrainConfig done = tiny_training(done_dir.str());
+  done.epochs = 1;
+  Trainer(done).run();
+  done.resume = true;
+  CHECK_THROWS_WITH(Trainer(done).run(), Catch::Contains("has completed 1 epoch(s)") && Catch::Contains("more epochs"));
 }
 
 TEST_CASE("initial weights: wrappers detected, a report, refusals when backbone tensors are missing", "[train][errors]") {

@@ -43,6 +43,7 @@ int run_maps(const MapsOptions& o) {
   if (device.is_cuda() && !cuda::available())
     throw Error("--device " + o.device + ": CUDA is not available (" + cuda::availability().reason + ")");
   require_output_folder(o.out, "--out");
+  require_outside_data(o.out, fs::is_directory(o.data) ? "folder:" + o.data : o.data);
   const auto dataset =
       open_split_option(fs::is_directory(o.data) ? "folder:" + o.data : o.data, o.split, o.split_given, "--split").dataset;
   TrainedModel trained = load_trained_model(o.weights, device);

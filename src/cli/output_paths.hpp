@@ -15,4 +15,8 @@ void require_output_file(const std::string& path, const char* option);
 // writable. Throws naming `option`.
 void require_output_folder(const std::string& path, const char* option);
 
+// An output folder inside the folder of a folder:/voc-xml: dataset would have
+// its outputs read back as images by the next run: refused, naming both.
+void require_outside_data(const std::string& out, const std::string& data_spec);
+
 }  // namespace c2am::cli

@@ -11,11 +11,12 @@
 
 namespace c2am::cli {
 
-// <dir>/<id><extension>, its folder made when the id has folders in it.
+// <dir>/<id><extension>, its folder made if missing (output folders are
+// made at the first write, so a refused command leaves none behind).
 inline std::string output_file(const std::string& dir, const Sample& sample, const std::string& extension) {
   const std::filesystem::path file = std::filesystem::path(dir) / (sample.id + extension);
-  if (sample.id.find('/') != std::string::npos) {
-    std::error_code ec;
+  std::error_code ec;
+  if (!std::filesystem::is_directory(file.parent_path(), ec)) {
     std::filesystem::create_directories(file.parent_path(), ec);
     if (ec) throw Error(file.string() + ": cannot make its folder (" + ec.message() + ")");
   }

@@ -1,6 +1,7 @@
 #include "cli/split_option.hpp"
 
 #include <algorithm>
+#include <cstdio>
 
 #include "c2am/core/error.hpp"
 
@@ -33,6 +34,7 @@ OpenedSplit open_split_option(const std::string& spec, const std::string& split,
   OpenedSplit out;
   out.split = resolve_split(spec, split, given, option, &out.every_image);
   out.dataset = open_dataset(spec, out.split);
+  for (const std::string& note : out.dataset->notes()) std::fprintf(stderr, "note: %s\n", note.c_str());
   return out;
 }
 

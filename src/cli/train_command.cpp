@@ -83,10 +83,20 @@ int run_train(const TrainOptions& o) {
     std::fflush(stdout);
   };
   const TrainResult result = trainer.run();
-  std::printf("trained %zu steps (%zu epochs), %.1f images/s, last loss %.6f, map %s\ncheckpoint: %s\nweights: %s\n",
-              result.steps, result.epochs_completed, result.images_per_second, result.last_loss,
-              result.flipped ? "flipped by the orientation check" : "as predicted", result.checkpoint.c_str(),
-              (o.out + "/model.safetensors").c_str());
+  const auto plural = [](std::size_t n, const char* word) {
+    return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
+  };
+  if (result.steps_run == 0) {
+    std::printf("no step left to run: the run is at step %zu (%s completed)", result.steps,
+                plural(result.epochs_completed, "epoch").c_str());
+  } else {
+    std::printf("trained %s", plural(result.steps_run, "step").c_str());
+    if (result.steps_run != result.steps) std::printf(" (step %zu in all)", result.steps);
+    std::printf(", %s completed, %.1f images/s, last loss %.6f", plural(result.epochs_completed, "epoch").c_str(),
+                result.images_per_second, result.last_loss);
+  }
+  std::printf(", map %s\ncheckpoint: %s\nweights: %s\n", result.flipped ? "flipped by the orientation check" : "as predicted",
+              result.checkpoint.c_str(), (o.out + "/model.safetensors").c_str());
   return 0;
 }
 

@@ -37,6 +37,7 @@ struct WsolOptions {
   bool no_progress = false, skip_unreadable = false;
   bool pick_on_test = false;
   bool split_given = false, pick_on_given = false;  // set on the command line, not defaults
+  bool maps_allowed = false;                        // wsol eval takes --maps instead of --weights
   double threshold = -1;
   int resize = 480, crop = 448;
   std::size_t limit = 0;
@@ -48,7 +49,9 @@ struct Loaded {
 };
 
 Loaded load(const WsolOptions& o) {
-  if (o.weights.empty()) throw Error("wsol: --weights is required (a model.safetensors from c2am train)");
+  if (o.weights.empty())
+    throw Error("wsol: --weights is required (a model.safetensors from c2am train)" +
+                std::string(o.maps_allowed ? "; or --maps DIR to score maps computed by any method" : ""));
   const Device device = Device::parse(o.device);
   if (device.is_cuda() && !cuda::available())
     throw Error("--device " + o.device + ": CUDA is not available (" + cuda::availability().reason + ")");
@@ -140,6 +143,9 @@ int run_eval(const WsolOptions& o) {
   // The threshold: given (--threshold), chosen on another split (--pick-on,
   // the default) or on the evaluated images (--pick-on-test, as the release).
   const bool fixed_threshold = o.threshold >= 0;
+  if (o.pick_on_test && o.pick_on_given)
+    throw Error("wsol eval: --pick-on " + o.pick_on + " chooses the threshold on another split and --pick-on-test on "
+                "the evaluated one: give one of them");
   if (fixed_threshold && (o.pick_on_test || o.pick_on_given))
     throw Error("wsol eval: --threshold evaluates at the threshold given; --pick-on and --pick-on-test choose one. "
                 "Give one of them");
@@ -259,6 +265,7 @@ int run_boxes(const WsolOptions& o) {
 
 int run_vis(const WsolOptions& o) {
   require_output_folder(o.out, "--out");
+  require_outside_data(o.out, o.data);
   const OpenedSplit opened = open_split_option(o.data, o.split, o.split_given, "--split");
   const Dataset* const data = opened.dataset.get();
   Loaded l = load(o);
@@ -304,6 +311,7 @@ Run add_wsol(CLI::App& app) {
   CLI::App* e = wsol_cmd->add_subcommand("eval", "GT-known Loc per threshold, MaxBoxAccV2, Top-1/Top-5 Loc");
   common(e, *eval, "test");
   eval->out = "runs/wsol/metrics.json";
+  eval->maps_allowed = true;
   e->add_option("--pick-on", eval->pick_on, "Split that chooses the threshold")->capture_default_str();
   e->add_flag("--pick-on-test", eval->pick_on_test, "Choose the threshold on the evaluated split (the release's way)");
   e->add_option("--threshold", eval->threshold,

@@ -56,8 +56,14 @@ std::vector<float> read_map(const std::string& path, const Image& image) {
   check(fs::exists(path), "wsss", "no map ", path, " (run `c2am wsss maps` first)");
   Shape shape;
   std::vector<float> map = read_npy(path, shape);
-  check(shape == Shape{image.height, image.width}, "wsss", path, " is ", shape_str(shape), " but its image is ",
-        image.height, "x", image.width);
+  // Sizes as W×H, as every other message writes them.
+  check(shape.size() == 2 && shape[0] == image.height && shape[1] == image.width, "wsss", path, " holds a ",
+        shape.size() == 2 ? std::to_string(shape[1]) + "x" + std::to_string(shape[0]) + " map (W×H)"
+                          : "map of shape " + shape_str(shape),
+        " but its image is ", image.width, "x", image.height);
+  for (std::size_t p = 0; p < map.size(); ++p)
+    check(map[p] >= 0.0f && map[p] <= 1.0f, "wsss", path, " holds ", map[p], " at (x ", p % image.width, ", y ",
+          p / image.width, "): a foreground map lies in [0, 1] (what `wsss maps` writes)");
   return map;
 }
 
@@ -174,7 +180,7 @@ int run_eval(const WsssOptions& o) {
     const Image& image = *loaded;
     int width = 0, height = 0;
     const std::vector<std::uint8_t> truth = dataset->load_mask(i, width, height);
-    check(width == image.width && height == image.height, "wsss eval", "mask of sample ", i, " is ", width, "x",
+    check(width == image.width && height == image.height, "wsss eval", "the mask ", dataset->sample(i).mask_path, " is ", width, "x",
           height, " but its image is ", image.width, "x", image.height);
     const Sample& sample = dataset->sample(i);
     const std::vector<std::uint8_t> cue = read_cue(input_file(o.cues, sample, ".png"), image);

@@ -101,8 +101,19 @@ VocAnnotation read_voc_xml(const std::string& path) {
   VocAnnotation a;
   a.filename = text_of(child(root, "filename"));
   if (const auto* size = child(root, "size")) {
-    a.width = std::atoi(text_of(child(size, "width")).c_str());
-    a.height = std::atoi(text_of(child(size, "height")).c_str());
+    // A <size> that is there must be two whole numbers (0 is VOC's "unknown").
+    const auto dimension = [&](const char* name) {
+      const auto* element = child(size, name);
+      if (!element) bad_line(path, size->GetLineNum(), std::string("<size> without <") + name + ">");
+      const std::string text = text_of(element);
+      int value = -1;
+      const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+      if (error != std::errc() || end != text.data() + text.size() || value < 0)
+        bad_line(path, element->GetLineNum(), std::string("<") + name + "> '" + text + "' is not a size in pixels");
+      return value;
+    };
+    a.width = dimension("width");
+    a.height = dimension("height");
   }
   for (const auto* object = root->FirstChildElement("object"); object;
        object = object->NextSiblingElement("object")) {

@@ -255,6 +255,10 @@ std::unique_ptr<Dataset> open_dataset(const std::string& spec, const std::string
       throw Error("dataset: '" + spec + "' is a folder but not a dataset spec: did you mean folder:" + spec +
                   " (images only), voc-xml:" + spec + " (images with Pascal VOC XML boxes) or cub:, imagenet:, voc:" +
                   spec + "?");
+    const bool known_kind = spec == "cub" || spec == "imagenet" || spec == "voc" || spec == "voc-xml" || spec == "folder";
+    if (colon == std::string::npos && !known_kind && !fs::exists(spec, ec))
+      throw Error("dataset: '" + spec + "' does not exist; --data is a folder of images or a dataset spec (cub:DIR, "
+                  "imagenet:DIR, voc:DIR, voc-xml:DIR, folder:DIR, synthetic)");
     throw Error("dataset: '" + spec + "' needs a directory (kind:DIR)");
   }
   if (kind == "cub") return open_cub(rest, split.empty() ? "train" : split);

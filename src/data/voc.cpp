@@ -152,23 +152,28 @@ std::unique_ptr<Dataset> data::read_voc_xml(const std::string& dir, const std::s
   else if (data::folder_exists(dir + "/annotations")) xml_dir = dir + "/annotations", image_dir = dir + "/images";
   else if (data::folder_exists(dir + "/annots")) xml_dir = dir + "/annots", image_dir = dir + "/images";
   const std::string list = data::split_list(data::voc_xml_split_folder(dir), split, "voc-xml:" + dir);
+  // XML files anywhere below the annotation folder; each image is looked for
+  // in the image folder's sub-folder of the same relative path.
   std::vector<std::string> xmls;
-  for (const auto& e : fs::directory_iterator(xml_dir))
+  for (const auto& e : fs::recursive_directory_iterator(xml_dir))
     if (e.is_regular_file() && e.path().extension() == ".xml") xmls.push_back(e.path().string());
   std::sort(xmls.begin(), xmls.end());
 
   std::vector<std::pair<Sample, data::VocAnnotation>> annotated;
-  std::set<std::string> names;
+  std::set<std::string> names, paired;
   for (const std::string& xml : xmls) {
     data::VocAnnotation a = data::read_voc_xml(xml);
+    const fs::path below = fs::path(xml).parent_path().lexically_relative(xml_dir);
+    const std::string folder = below.empty() || below == "." ? image_dir : (fs::path(image_dir) / below).string();
     std::string image;
-    if (!a.filename.empty() && data::file_exists(image_dir + "/" + a.filename)) image = image_dir + "/" + a.filename;
+    if (!a.filename.empty() && data::file_exists(folder + "/" + a.filename)) image = folder + "/" + a.filename;
     for (const char* ext : {".jpg", ".jpeg", ".png", ".JPG", ".JPEG", ".PNG", ".bmp"}) {
-      const std::string candidate = image_dir + "/" + fs::path(xml).stem().string() + ext;
+      const std::string candidate = folder + "/" + fs::path(xml).stem().string() + ext;
       if (image.empty() && data::file_exists(candidate)) image = candidate;
     }
     if (image.empty())
-      throw Error("dataset: " + xml + ": image '" + a.filename + "' not found in " + image_dir);
+      throw Error("dataset: " + xml + ": image '" + a.filename + "' not found in " + folder);
+    paired.insert(fs::path(image).lexically_normal().string());
     for (const auto& o : a.objects) names.insert(o.name);
     Sample s;
     s.image_path = image;
@@ -184,13 +189,25 @@ std::unique_ptr<Dataset> data::read_voc_xml(const std::string& dir, const std::s
     add_annotation(s, a, class_of);
     samples.push_back(std::move(s));
   }
+  // Pictures without an annotation are not part of the dataset: said, not dropped silently.
+  std::size_t unannotated = 0;
+  std::string first_unannotated;
+  for (const auto& e : fs::recursive_directory_iterator(image_dir)) {
+    if (!e.is_regular_file() || !data::is_image_file(e.path().string())) continue;
+    if (paired.count(e.path().lexically_normal().string())) continue;
+    if (unannotated++ == 0) first_unannotated = e.path().string();
+  }
   std::string name = "voc-xml:" + dir;
   if (!list.empty()) {
     data::assign_identities(samples, image_dir, name);
     samples = data::select_split(samples, list);
     name += " (" + split + ")";
   }
-  return std::make_unique<VocDataset>(name, std::move(samples), classes, image_dir);
+  auto dataset = std::make_unique<VocDataset>(name, std::move(samples), classes, image_dir);
+  if (unannotated)
+    dataset->add_note(std::to_string(unannotated) + " picture(s) in " + image_dir +
+                      " have no XML annotation and are not part of " + name + " (the first: " + first_unannotated + ")");
+  return dataset;
 }
 
 }  // namespace c2am

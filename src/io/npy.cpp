@@ -63,8 +63,13 @@ NpyHeader parse_header(const std::string& header, const std::string& path) {
   const std::string type = header.substr(descr, 5);
   if (type == "'<f4'") h.f64 = false;
   else if (type == "'<f8'") h.f64 = true;
-  else bad_npy(path, "only little-endian float32/float64 arrays are read (the header says " +
-                     header.substr(descr, std::min<std::size_t>(16, header.size() - descr)) + ")");
+  else {
+    // The quoted type as written ('<i4', '<f2', ...), never a cut-off slice of the header.
+    const std::size_t close = header.find(header[descr], descr + 1);
+    const std::string written = close == std::string::npos || close - descr > 24 ? header.substr(descr, 12) + "..."
+                                                                                  : header.substr(descr, close - descr + 1);
+    bad_npy(path, "holds " + written + " values; only little-endian float32 ('<f4') and float64 ('<f8') arrays are read");
+  }
   const std::size_t order = value_of(header, "fortran_order");
   if (order == std::string::npos || header.compare(order, 5, "False") != 0)
     bad_npy(path, "Fortran order is not supported (or the header has no 'fortran_order')");

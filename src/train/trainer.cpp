@@ -236,6 +236,8 @@ TrainConfig recipe(const std::string& name, const std::string& preset) {
 
 Trainer::Trainer(TrainConfig config) : config_(std::move(config)) {
   check(config_.epochs >= 1, "train", "epochs must be at least 1");
+  check(!(config_.resume && config_.overwrite), "train",
+        "--resume continues the run in the output folder and --overwrite replaces it: give one of them");
   check(config_.lr > 0 && std::isfinite(config_.lr), "train", "learning rate must be positive, got ", config_.lr);
   check(std::isfinite(config_.alpha), "train", "alpha must be finite");
 }
@@ -276,6 +278,8 @@ TrainResult Trainer::run(const Dataset& dataset) {
   Position at;
   if (config_.resume) {
     at = load_checkpoint(checkpoint, model, sgd);
+    check(at.epoch < config_.epochs, "resume", checkpoint, " has completed ", at.epoch, " epoch(s) (", at.step,
+          " steps); epochs ", config_.epochs, " leaves nothing to train. Give more epochs to continue it");
     truncate_log(log_path, at.step);
   } else {
     std::ofstream(log_path, std::ios::trunc);  // checked just below by opening it
@@ -290,6 +294,7 @@ TrainResult Trainer::run(const Dataset& dataset) {
   TrainResult result;
   result.flipped = at.flipped;
   double images_seen = 0, seconds = 0;
+  std::size_t steps_run = 0;  // by this call (a resumed run starts at the checkpoint's step)
   train::ProgressBar bar("train", stop_at, config_.progress);
   bool saved_this_position = false;
 
@@ -317,6 +322,7 @@ TrainResult Trainer::run(const Dataset& dataset) {
       const double step_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       const auto n = static_cast<double>(batch->indices.size());
       images_seen += n, seconds += step_seconds;
+      ++steps_run;
 
       const bool last_of_epoch = at.batch + 1 == per_epoch;
       if (last_of_epoch && at.epoch == 0 && border_says_flip(out.map, config_.orientation)) at.flipped = true;
@@ -371,6 +377,7 @@ TrainResult Trainer::run(const Dataset& dataset) {
                 {"config", describe(config_).dump()},
                 {"config_changes", history.dump()}});
   result.steps = at.step;
+  result.steps_run = steps_run;
   result.epochs_completed = at.epoch;
   result.flipped = at.flipped;
   result.images_per_second = seconds > 0 ? images_seen / seconds : 0;

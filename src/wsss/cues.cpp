@@ -1,5 +1,7 @@
 #include "c2am/wsss/cues.hpp"
 
+#include <algorithm>
+
 #include <fstream>
 
 #include "c2am/core/error.hpp"
@@ -93,6 +95,9 @@ std::vector<int> read_class_ids(const std::string& path) {
     }
     check(used == token.size() && id >= 1 && id <= 254, "read_class_ids", path, ": '", token,
           "' is not a class id in [1, 254]");
+    // One CAM per class: a class twice would make the refinement ambiguous.
+    check(std::find(ids.begin(), ids.end(), id) == ids.end(), "read_class_ids", path, ": class id ", id,
+          " appears twice");
     ids.push_back(id);
   }
   return ids;

@@ -54,6 +54,10 @@ class Dataset {
   // the dataset has one; throws otherwise.
   virtual std::vector<std::uint8_t> load_mask(std::size_t i, int& width, int& height) const;
   const std::string& name() const { return name_; }
+  // What the reader wants the user told about how it read the files (e.g.
+  // pictures left out because they have no annotation); commands print them.
+  const std::vector<std::string>& notes() const { return notes_; }
+  void add_note(std::string note) { notes_.push_back(std::move(note)); }
   const std::vector<std::string>& class_names() const { return class_names_; }
 
  protected:
@@ -67,6 +71,7 @@ class Dataset {
   std::string name_;
   std::vector<Sample> samples_;
   std::vector<std::string> class_names_;
+  std::vector<std::string> notes_;
 };
 
 // Checks a sample's annotation against its decoded image (width × height

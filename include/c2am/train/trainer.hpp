@@ -48,7 +48,7 @@ struct TrainConfig {
   std::string output_dir = "runs/train";
   std::size_t checkpoint_every = 0;  // steps between checkpoints; 0: at the end of each epoch only
   std::size_t max_steps = 0;         // stop after this many steps in all (0: run every epoch)
-  bool resume = false;               // continue from output_dir/checkpoint.safetensors
+  bool resume = false;               // continue from output_dir/checkpoint.safetensors (not with overwrite)
   bool overwrite = false;            // replace an earlier run in output_dir (refused otherwise)
   // With resume: continue even though data, split, seed, batch size,
   // transform, orientation or alpha differ from the checkpoint's (refused
@@ -71,7 +71,8 @@ TrainConfig recipe(const std::string& name, const std::string& preset = "release
 std::vector<ParamGroup> optimizer_groups(const Model& model, const TrainConfig& config);
 
 struct TrainResult {
-  std::size_t steps = 0;
+  std::size_t steps = 0;      // the run's position: every step so far, a resumed run's earlier ones included
+  std::size_t steps_run = 0;  // the steps this call trained
   std::size_t epochs_completed = 0;
   bool flipped = false;  // the orientation check inverted the map
   double last_loss = 0;

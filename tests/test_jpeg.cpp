@@ -117,7 +117,27 @@ TEST_CASE("fuzzing findings in image decoding give clear errors", "[images][fuzz
   // GIF headers of 14-35 bytes that made stb allocate gigabytes: refused by signature.
   for (const char* gif : {"fuzzer-oom-14b.gif", "gif-16384x16384-frame.gif"})
     CHECK_THAT(error_message([&] { read_image((findings / gif).string()); }), Catch::Contains("GIF images are not supported"));
+  // A 90-byte PNG whose IDAT claims 1.2 GB (stb allocated it before reading).
+  CHECK_THAT(error_message([&] { read_image((findings / "finding-png-idat-claims-1gib.png").string()); }),
+             Catch::Contains("corrupt or truncated PNG") && Catch::Contains("chunk claims"));
   // A Huffman table of more than 256 codes (stb wrote out of bounds): libjpeg refuses it.
   CHECK_THAT(error_message([&] { read_image((findings / "dht-overflow.jpg").string()); }),
              Catch::Contains("dht-overflow.jpg: cannot decode the JPEG"));
+}
+
+TEST_CASE("peek_image_size reads the declared size without decoding", "[images]") {
+  c2am::testing::TempDir dir;
+  write_png(dir.str() + "/a.png", Image(37, 21));
+  write_jpeg(dir.str() + "/b.jpg", Image(45, 29), 90);
+  const auto png = peek_image_size(dir.str() + "/a.png");
+  REQUIRE(png);
+  CHECK((png->width == 37 && png->height == 21));
+  const auto jpeg = peek_image_size((kJpeg / "exif_rotated.jpg").string());  // SOF after an EXIF segment
+  REQUIRE(jpeg);
+  CHECK((jpeg->width == 45 && jpeg->height == 29));
+  const auto bmp = peek_image_size((fs::path(C2AM_TEST_DATA_DIR) / "images/rgb.bmp").string());
+  REQUIRE(bmp);
+  CHECK(bmp->width == read_image((fs::path(C2AM_TEST_DATA_DIR) / "images/rgb.bmp").string()).width);
+  CHECK_FALSE(peek_image_size(dir.str() + "/absent.png"));
+  CHECK_FALSE(peek_image_size((kJpeg / "../labels/labels.json").string()));
 }

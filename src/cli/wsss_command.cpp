@@ -42,6 +42,7 @@ struct WsssOptions {
   std::vector<double> scales{0.5, 1.0, 1.5, 2.0};
   wsss::CueOptions cue;
   std::size_t batch = 32;
+  std::int64_t batch_pixels = 64000000;  // per batch, from the headers
   bool no_png = false, no_progress = false, skip_unreadable = false;
   bool split_given = false;  // --split set on the command line
 };
@@ -128,7 +129,17 @@ int run_cues(const WsssOptions& o) {
   const auto load = [&](std::size_t first) {
     Batch b;
     b.first = first;
-    b.last = std::min(dataset->size(), first + o.batch);
+    // At most --batch images, and at most --batch-pixels pixels in all as
+    // their headers declare them: a batch is decoded and held at once.
+    const std::size_t most = std::min(dataset->size(), first + o.batch);
+    std::int64_t pixels = 0;
+    for (b.last = first; b.last < most; ++b.last) {
+      const std::string& path = dataset->sample(b.last).image_path;
+      const std::optional<ImageSize> size = path.empty() ? std::nullopt : peek_image_size(path);
+      const std::int64_t these = size ? static_cast<std::int64_t>(size->width) * size->height : 0;
+      if (b.last > first && pixels + these > o.batch_pixels) break;
+      pixels += these;
+    }
     std::vector<std::optional<Image>> images(b.last - first);
     std::vector<std::vector<float>> maps(b.last - first);
     detail::parallel_for_each(first, b.last, [&](std::size_t i) {
@@ -265,6 +276,11 @@ Run add_wsss(CLI::App& app) {
   c->add_option("--device", cues->device, "cpu, cuda or cuda:N (the CRFs of a batch run together on the GPU)")
       ->capture_default_str();
   c->add_option("--batch", cues->batch, "Images per batch")->capture_default_str()->check(CLI::Range(1, 100000));
+  c->add_option("--batch-pixels", cues->batch_pixels,
+                "At most this many pixels per batch, from the images' headers (a batch is decoded and held in memory "
+                "at once; about 40 bytes per pixel)")
+      ->capture_default_str()
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 34));
   c->add_option("--out", cues->out, "Output directory")->capture_default_str();
 
   auto eval = std::make_shared<WsssOptions>();

@@ -4,6 +4,7 @@
 #include <stb_image_write.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -66,6 +67,24 @@ std::string unsupported_format(const std::uint8_t* data, std::size_t size) {
   return "";
 }
 
+// Every chunk of a PNG must fit in the file: stb allocates an IDAT's claimed
+// length before reading it, so a 90-byte file claiming a 1 GiB chunk would
+// cost 2 GiB. Returns the problem, or "" when the chunks are consistent.
+std::string png_chunk_problem(const std::uint8_t* data, std::size_t size) {
+  std::size_t at = 8;  // after the signature
+  while (at + 12 <= size) {
+    const std::uint64_t length = static_cast<std::uint64_t>(data[at]) << 24 | data[at + 1] << 16 | data[at + 2] << 8 |
+                                 data[at + 3];
+    const std::string type(reinterpret_cast<const char*>(data + at + 4), 4);
+    if (length > size - at - 12)
+      return "corrupt or truncated PNG: its " + type + " chunk claims " + std::to_string(length) + " bytes, " +
+             std::to_string(size - at - 12) + " remain";
+    if (type == "IEND") return "";
+    at += 12 + static_cast<std::size_t>(length);
+  }
+  return "";  // ends without IEND: left to the decoder, which reads only what is there
+}
+
 std::atomic<std::int64_t> g_max_image_pixels{kPillowMaxImagePixels};
 
 }  // namespace
@@ -90,6 +109,9 @@ Image decode_image(const std::uint8_t* data, std::size_t size, const std::string
   const bool bmp = size >= 2 && data[0] == 'B' && data[1] == 'M';
   if (!png && !bmp) fail(source, "not an image c2am reads (JPEG, PNG or BMP, detected from the content)");
   std::int64_t declared_width = 0, declared_height = 0;
+  if (png) {
+    if (const std::string problem = png_chunk_problem(data, size); !problem.empty()) fail(source, problem);
+  }
   if (png && png_header_size(data, size, declared_width, declared_height)) {
     const std::string breach = detail::size_limit_breach(declared_width, declared_height);
     if (!breach.empty()) fail(source, breach);
@@ -107,6 +129,28 @@ Image decode_image(const std::uint8_t* data, std::size_t size, const std::string
   image.height = height;
   image.pixels.assign(pixels.get(), pixels.get() + static_cast<std::size_t>(width) * height * 3);
   return image;
+}
+
+std::optional<ImageSize> peek_image_size(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::vector<std::uint8_t> head(64 * 1024);
+  in.read(reinterpret_cast<char*>(head.data()), static_cast<std::streamsize>(head.size()));
+  head.resize(static_cast<std::size_t>(in.gcount()));
+  std::int64_t width = 0, height = 0;
+  if (detail::is_jpeg(head.data(), head.size())) {
+    if (!detail::jpeg_declared_size(head.data(), head.size(), width, height)) return std::nullopt;
+  } else if (!png_header_size(head.data(), head.size(), width, height)) {
+    if (head.size() < 26 || head[0] != 'B' || head[1] != 'M') return std::nullopt;
+    const auto le32 = [&](std::size_t at) {
+      return static_cast<std::int32_t>(head[at] | head[at + 1] << 8 | head[at + 2] << 16 |
+                                       static_cast<std::uint32_t>(head[at + 3]) << 24);
+    };
+    width = le32(18);
+    height = std::abs(static_cast<std::int64_t>(le32(22)));  // negative: rows stored top-down
+  }
+  if (width < 1 || height < 1 || width > kMaxImageSide || height > kMaxImageSide) return std::nullopt;
+  return ImageSize{static_cast<int>(width), static_cast<int>(height)};
 }
 
 Image read_image(const std::string& path) {

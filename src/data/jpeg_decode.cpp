@@ -86,7 +86,7 @@ bool decode(jpeg_decompress_struct& cinfo, ErrorManager& errors, const std::uint
 // The size the first SOF segment declares, found by walking the marker
 // segments: libjpeg only reports it after reading everything up to the
 // first scan, and the size limits must hold before that.
-bool declared_size(const std::uint8_t* data, std::size_t size, std::int64_t& width, std::int64_t& height) {
+bool declared_size_impl(const std::uint8_t* data, std::size_t size, std::int64_t& width, std::int64_t& height) {
   std::size_t at = 2;  // after SOI
   while (at + 4 <= size) {
     if (data[at] != 0xFF) return false;
@@ -110,6 +110,10 @@ bool declared_size(const std::uint8_t* data, std::size_t size, std::int64_t& wid
 
 }  // namespace
 
+bool jpeg_declared_size(const std::uint8_t* data, std::size_t size, std::int64_t& width, std::int64_t& height) {
+  return declared_size_impl(data, size, width, height);
+}
+
 bool is_jpeg(const std::uint8_t* data, std::size_t size) {
   return size >= 3 && data[0] == 0xFF && data[1] == 0xD8 && data[2] == 0xFF;
 }
@@ -130,7 +134,7 @@ std::string size_limit_breach(std::int64_t width, std::int64_t height) {
 
 Image decode_jpeg(const std::uint8_t* data, std::size_t size, const std::string& source) {
   std::int64_t declared_width = 0, declared_height = 0;
-  if (declared_size(data, size, declared_width, declared_height) && declared_height > 0) {
+  if (declared_size_impl(data, size, declared_width, declared_height) && declared_height > 0) {
     // (A height of 0 is legal in a SOF — DNL gives it later — and libjpeg refuses it itself.)
     const std::string breach = size_limit_breach(declared_width, declared_height);
     if (!breach.empty()) throw Error("image: " + source + ": " + breach);

@@ -3,6 +3,7 @@
 // stb_image reads) and encoding (PNG, JPEG), with errors that name the file.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,14 @@ void set_max_image_pixels(std::int64_t pixels);
 // any decoder sees them. Errors name the file and the reason.
 Image read_image(const std::string& path);
 Image decode_image(const std::uint8_t* data, std::size_t size, const std::string& source);
+
+// The width and height a JPEG, PNG or BMP file's header declares, read from
+// its first 64 KiB without decoding (to budget memory before decoding a
+// batch); nothing when the file cannot be opened or its header is not there.
+struct ImageSize {
+  int width = 0, height = 0;
+};
+std::optional<ImageSize> peek_image_size(const std::string& path);
 
 // PNG file bytes of `image` (for embedding in reports).
 std::vector<std::uint8_t> encode_png(const Image& image);

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 seconds=${FUZZ_SECONDS:-600}
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(safetensors npy image label_map voc_xml lists class_ids checkpoint)
-mkdir -p build-fuzz/findings
+mkdir -p build-fuzz/findings build-fuzz/logs
 status=0
 for name in "${targets[@]}"; do
   corpus=build-fuzz/corpus/$name
@@ -19,8 +19,12 @@ for name in "${targets[@]}"; do
   if ! UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ./build-fuzz/tests/fuzz/"$name"_fuzzer \
       -max_total_time="$seconds" -max_len=131072 -rss_limit_mb=2048 -malloc_limit_mb=1024 -timeout=20 \
       -dict=tests/fuzz/dict/"$name".dict -artifact_prefix=build-fuzz/findings/"$name"- -print_final_stats=1 \
-      "$corpus" 2>&1 | tail -n 25; then
+      "$corpus" > build-fuzz/logs/"$name".log 2>&1; then
     status=1
+    tail -n 40 build-fuzz/logs/"$name".log
   fi
+  # The figures docs/testing.md records: executions, coverage, corpus.
+  grep -E "cov:" build-fuzz/logs/"$name".log | tail -n 1
+  grep -E "^Done|SUMMARY" build-fuzz/logs/"$name".log || true
 done
 exit $status

@@ -120,6 +120,9 @@ TEST_CASE("fuzzing findings in image decoding give clear errors", "[images][fuzz
   // A 90-byte PNG whose IDAT claims 1.2 GB (stb allocated it before reading).
   CHECK_THAT(error_message([&] { read_image((findings / "finding-png-idat-claims-1gib.png").string()); }),
              Catch::Contains("corrupt or truncated PNG") && Catch::Contains("chunk claims"));
+  // A PNG cut inside a chunk header (stb read the length from past the end).
+  CHECK_THAT(error_message([&] { read_image((findings / "finding-png-cut-chunk-header.png").string()); }),
+             Catch::Contains("the file ends inside a chunk header"));
   // A Huffman table of more than 256 codes (stb wrote out of bounds): libjpeg refuses it.
   CHECK_THAT(error_message([&] { read_image((findings / "dht-overflow.jpg").string()); }),
              Catch::Contains("dht-overflow.jpg: cannot decode the JPEG"));

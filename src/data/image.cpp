@@ -82,6 +82,9 @@ std::string png_chunk_problem(const std::uint8_t* data, std::size_t size) {
     if (type == "IEND") return "";
     at += 12 + static_cast<std::size_t>(length);
   }
+  // Bytes left that cannot hold a chunk header: stb would read a length from
+  // past the end (as zeros) and allocate it.
+  if (at < size) return "truncated PNG: the file ends inside a chunk header";
   return "";  // ends without IEND: left to the decoder, which reads only what is there
 }
 

@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "c2am/core/error.hpp"
+#include "data/image_headers.hpp"
 #include "data/jpeg_decode.hpp"
 #include "io/atomic_file.hpp"
 
@@ -36,18 +37,6 @@ void append_bytes(void* context, void* data, int size) {
   out->insert(out->end(), static_cast<std::uint8_t*>(data), static_cast<std::uint8_t*>(data) + size);
 }
 
-// The size a PNG's IHDR declares, read before any decoder sees the file:
-// stb gives up on very large PNGs with "unknown image type", hiding the size.
-bool png_header_size(const std::uint8_t* data, std::size_t size, std::int64_t& width, std::int64_t& height) {
-  static constexpr std::uint8_t kSignature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-  if (size < 24 || std::memcmp(data, kSignature, 8) != 0 || std::memcmp(data + 12, "IHDR", 4) != 0) return false;
-  const auto be32 = [&](std::size_t at) {
-    return static_cast<std::int64_t>(data[at]) << 24 | data[at + 1] << 16 | data[at + 2] << 8 | data[at + 3];
-  };
-  width = be32(16);
-  height = be32(20);
-  return true;
-}
 
 // Formats c2am does not read, by signature: refused before any decoder
 // sees them (their decoders are not compiled in).
@@ -115,7 +104,7 @@ Image decode_image(const std::uint8_t* data, std::size_t size, const std::string
   if (png) {
     if (const std::string problem = png_chunk_problem(data, size); !problem.empty()) fail(source, problem);
   }
-  if (png && png_header_size(data, size, declared_width, declared_height)) {
+  if (png && detail::png_declared_size(data, size, declared_width, declared_height)) {
     const std::string breach = detail::size_limit_breach(declared_width, declared_height);
     if (!breach.empty()) fail(source, breach);
   }
@@ -143,7 +132,7 @@ std::optional<ImageSize> peek_image_size(const std::string& path) {
   std::int64_t width = 0, height = 0;
   if (detail::is_jpeg(head.data(), head.size())) {
     if (!detail::jpeg_declared_size(head.data(), head.size(), width, height)) return std::nullopt;
-  } else if (!png_header_size(head.data(), head.size(), width, height)) {
+  } else if (!detail::png_declared_size(head.data(), head.size(), width, height)) {
     if (head.size() < 26 || head[0] != 'B' || head[1] != 'M') return std::nullopt;
     const auto le32 = [&](std::size_t at) {
       return static_cast<std::int32_t>(head[at] | head[at + 1] << 8 | head[at + 2] << 16 |

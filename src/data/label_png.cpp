@@ -12,7 +12,7 @@
 
 #include "c2am/core/error.hpp"
 #include "c2am/data/image.hpp"
-#include "data/jpeg_decode.hpp"
+#include "data/image_headers.hpp"
 
 namespace c2am {
 
@@ -105,11 +105,9 @@ LabelMap decode_label_png(const std::uint8_t* data, std::size_t size, const std:
   if (size < 8 || std::memcmp(data, kSignature, 8) != 0)
     fail(source, "not a PNG file; label maps must be PNG (a lossy format such as JPEG changes class ids)");
   // The size, from IHDR, before libpng allocates anything.
-  if (size >= 24 && std::memcmp(data + 12, "IHDR", 4) == 0) {
-    const auto be32 = [&](std::size_t at) {
-      return static_cast<std::int64_t>(data[at]) << 24 | data[at + 1] << 16 | data[at + 2] << 8 | data[at + 3];
-    };
-    const std::string breach = detail::size_limit_breach(be32(16), be32(20));
+  std::int64_t declared_width = 0, declared_height = 0;
+  if (detail::png_declared_size(data, size, declared_width, declared_height)) {
+    const std::string breach = detail::size_limit_breach(declared_width, declared_height);
     if (!breach.empty()) fail(source, "label " + breach);
   }
   Reader reader;

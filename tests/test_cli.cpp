@@ -457,6 +457,11 @@ TEST_CASE("splits: unknown names are refused naming the option, and datasets wit
   CHECK(fs::exists(dir.path / "maps/img2.npy"));
   CHECK_FALSE(fs::exists(dir.path / "maps/img1.npy"));
   write_png(dir.str() + "/vocxml/img1.png", Image(64, 48));
+  // The pixel limit is c2am's own option, given before or after the subcommand.
+  r = c2am_command("maps --weights " + run + "/model.safetensors --data " + dir.str() +
+                   "/vocxml --size 64 --no-progress --max-image-pixels 1000 --out " + dir.str() + "/maps2");
+  CHECK(r.status != 0);
+  CHECK_THAT(r.output, Catch::Contains("64x48 pixels (3072) exceeds the pixel limit (1000"));
 
   // A box wholly outside its picture is refused, naming the XML and the box.
   std::ofstream(dir.str() + "/vocxml/img2.xml")

@@ -10,6 +10,7 @@
 #include "c2am/cuda/runtime.hpp"
 #include "c2am/data/dataset.hpp"
 #include "c2am/data/image.hpp"
+#include "c2am/data/label_map.hpp"
 #include "c2am/data/loader.hpp"
 #include "c2am/data/transforms.hpp"
 #include "c2am/loss/contrastive.hpp"

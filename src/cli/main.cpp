@@ -11,6 +11,8 @@
 int main(int argc, char** argv) {
   CLI::App app{"c2am: contrastive learning of class-agnostic activation maps (C²AM)"};
   app.require_subcommand(1);
+  // Options of `c2am` itself (--max-image-pixels) may also follow the subcommand.
+  app.fallthrough();
   std::int64_t max_image_pixels = c2am::kPillowMaxImagePixels;
   app.add_option("--max-image-pixels", max_image_pixels,
                  "Refuse pictures with more pixels than this, from their header, before decoding (default: Pillow's "

@@ -95,6 +95,9 @@ int run_train(const TrainOptions& o) {
     std::printf(", %s completed, %.1f images/s, last loss %.6f", plural(result.epochs_completed, "epoch").c_str(),
                 result.images_per_second, result.last_loss);
   }
+  if (result.skipped)
+    std::printf(", unreadable images skipped %s (--skip-unreadable, once per epoch each; log.jsonl counts them)",
+                plural(result.skipped, "time").c_str());
   std::printf(", map %s\ncheckpoint: %s\nweights: %s\n", result.flipped ? "flipped by the orientation check" : "as predicted",
               result.checkpoint.c_str(), (o.out + "/model.safetensors").c_str());
   return 0;

@@ -378,6 +378,7 @@ TrainResult Trainer::run(const Dataset& dataset) {
                 {"config_changes", history.dump()}});
   result.steps = at.step;
   result.steps_run = steps_run;
+  result.skipped = loader.skipped();
   result.epochs_completed = at.epoch;
   result.flipped = at.flipped;
   result.images_per_second = seconds > 0 ? images_seen / seconds : 0;

@@ -77,6 +77,7 @@ struct TrainResult {
   bool flipped = false;  // the orientation check inverted the map
   double last_loss = 0;
   double images_per_second = 0;
+  std::size_t skipped = 0;  // reads of unreadable images skipped, over all epochs (LoaderConfig::skip_unreadable)
   std::string checkpoint;  // path of the final checkpoint
 };
 

@@ -537,4 +537,14 @@ TEST_CASE("conflicting options, outputs inside the data and refused commands lea
   const auto vt = open_voc_xml(dir.str() + "/vt");
   REQUIRE(vt->size() == 1);
   CHECK(vt->sample(0).id == "s1/x");
+
+  // An annotation without an object is named before any map is computed
+  // (the weights here are not even a model).
+  fs::create_directories(dir.path / "noobj");
+  write_png(dir.str() + "/noobj/img000.png", Image(32, 24));
+  std::ofstream(dir.str() + "/noobj/img000.xml") << "<annotation><filename>img000.png</filename></annotation>\n";
+  r = c2am_command("wsol eval --weights " + weights + " --data voc-xml:" + dir.str() + "/noobj --pick-on-test --out " +
+                   dir.str() + "/noobj.json");
+  CHECK(r.status != 0);
+  CHECK_THAT(r.output, Catch::Contains("img000.xml (of ") && Catch::Contains("has no object box"));
 }

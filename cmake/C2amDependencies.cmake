@@ -30,43 +30,28 @@ c2am_header_library(Eigen3::Eigen Eigen3 eigen3/Eigen/Core eigen3 3.3 NO_MODULE)
 c2am_header_library(nlohmann_json::nlohmann_json nlohmann_json include/nlohmann/json.hpp include 3.10)
 c2am_header_library(CLI11::CLI11 CLI11 include/CLI/CLI.hpp include 2)
 
-find_package(tinyxml2 QUIET)
-if(NOT TARGET tinyxml2::tinyxml2)
-  if(EXISTS "${C2AM_BUNDLE_DIR}/lib/libtinyxml2.so")
-    add_library(tinyxml2::tinyxml2 SHARED IMPORTED GLOBAL)
-    set_target_properties(tinyxml2::tinyxml2 PROPERTIES IMPORTED_LOCATION "${C2AM_BUNDLE_DIR}/lib/libtinyxml2.so"
-                                                        INTERFACE_INCLUDE_DIRECTORIES "${C2AM_BUNDLE_DIR}/include")
-    message(STATUS "c2am: tinyxml2 from ${C2AM_BUNDLE_DIR}")
-  else()
-    c2am_missing(tinyxml2)
+# Shared libraries: the package's own find module or config, or an imported
+# target on the bundled copy.
+function(c2am_shared_library target package library what)
+  find_package(${package} QUIET)
+  if(TARGET ${target})
+    return()
   endif()
-endif()
+  if(EXISTS "${C2AM_BUNDLE_DIR}/lib/${library}")
+    add_library(${target} SHARED IMPORTED GLOBAL)
+    set_target_properties(${target} PROPERTIES IMPORTED_LOCATION "${C2AM_BUNDLE_DIR}/lib/${library}"
+                                               INTERFACE_INCLUDE_DIRECTORIES "${C2AM_BUNDLE_DIR}/include")
+    message(STATUS "c2am: ${what} from ${C2AM_BUNDLE_DIR}")
+  else()
+    c2am_missing("${what}")
+  endif()
+endfunction()
 
+c2am_shared_library(tinyxml2::tinyxml2 tinyxml2 libtinyxml2.so tinyxml2)
 # libpng: label maps are read as class ids (palette indices, 16-bit gray).
-find_package(PNG QUIET)
-if(NOT TARGET PNG::PNG)
-  if(EXISTS "${C2AM_BUNDLE_DIR}/lib/libpng16.so")
-    add_library(PNG::PNG SHARED IMPORTED GLOBAL)
-    set_target_properties(PNG::PNG PROPERTIES IMPORTED_LOCATION "${C2AM_BUNDLE_DIR}/lib/libpng16.so"
-                                              INTERFACE_INCLUDE_DIRECTORIES "${C2AM_BUNDLE_DIR}/include")
-    message(STATUS "c2am: libpng from ${C2AM_BUNDLE_DIR}")
-  else()
-    c2am_missing("libpng")
-  endif()
-endif()
-
+c2am_shared_library(PNG::PNG PNG libpng16.so libpng)
 # libjpeg-turbo: JPEG decoded as the reference code's Pillow decodes it.
-find_package(JPEG QUIET)
-if(NOT TARGET JPEG::JPEG)
-  if(EXISTS "${C2AM_BUNDLE_DIR}/lib/libjpeg.so")
-    add_library(JPEG::JPEG SHARED IMPORTED GLOBAL)
-    set_target_properties(JPEG::JPEG PROPERTIES IMPORTED_LOCATION "${C2AM_BUNDLE_DIR}/lib/libjpeg.so"
-                                                INTERFACE_INCLUDE_DIRECTORIES "${C2AM_BUNDLE_DIR}/include")
-    message(STATUS "c2am: libjpeg-turbo from ${C2AM_BUNDLE_DIR}")
-  else()
-    c2am_missing("libjpeg-turbo (libjpeg62-turbo-dev)")
-  endif()
-endif()
+c2am_shared_library(JPEG::JPEG JPEG libjpeg.so "libjpeg-turbo (libjpeg62-turbo-dev)")
 
 find_path(C2AM_STB_INCLUDE_DIR stb_image.h PATH_SUFFIXES stb HINTS "${C2AM_BUNDLE_DIR}/include")
 if(NOT C2AM_STB_INCLUDE_DIR)

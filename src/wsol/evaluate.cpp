@@ -81,15 +81,12 @@ std::vector<EvaluatedImage> compute_maps(Model& model, const Dataset& dataset, c
   std::vector<EvaluatedImage> out;
   out.reserve(dataset.size());
   for (std::size_t i = 0; i < dataset.size(); ++i) {
-    Image image;
-    try {
-      image = dataset.load_image(i);
-    } catch (const Error& e) {
-      if (!o.on_unreadable) throw;
-      o.on_unreadable(i, e.what());
+    const std::optional<Image> loaded = detail::load_or_report(dataset, i, o.on_unreadable);
+    if (!loaded) {
       if (progress) progress(i + 1, dataset.size());
       continue;
     }
+    const Image& image = *loaded;
     for (const std::string& w : check_boxes_against_image(dataset.sample(i), image.width, image.height))
       detail::warn(o.on_warning, w);
     EvaluatedImage e = evaluate_image(model, image, o);

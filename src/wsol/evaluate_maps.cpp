@@ -53,15 +53,12 @@ Evaluator evaluate_maps(const Dataset& dataset, const std::function<ScoreMap64(s
   for (std::size_t i = 0; i < dataset.size(); ++i) {
     const Sample& sample = dataset.sample(i);
     const std::string name = sample.image_path.empty() ? "image " + std::to_string(i) : sample.image_path;
-    Image image;
-    try {
-      image = dataset.load_image(i);
-    } catch (const Error& e) {
-      if (!o.on_unreadable) throw;
-      o.on_unreadable(i, e.what());
+    const std::optional<Image> loaded = detail::load_or_report(dataset, i, o.on_unreadable);
+    if (!loaded) {
       if (progress) progress(i + 1, dataset.size());
       continue;
     }
+    const Image& image = *loaded;
     const ScoreMap64 map = map_of(i);
     check(map.width >= 1 && map.height >= 1, "wsol eval", "the map of ", name, " is empty");
     for (double v : map.values)

@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${FUZZ_SECONDS:-600}
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(safetensors npy image label_map voc_xml lists class_ids checkpoint)
+[ ${#targets[@]} -gt 0 ] || targets=(safetensors npy image label_map voc_xml lists class_ids checkpoint predictions)
 mkdir -p build-fuzz/findings build-fuzz/logs
 status=0
 for name in "${targets[@]}"; do

@@ -88,7 +88,7 @@ TEST_CASE("bad options and paths fail before any work", "[cli]") {
   r = c2am_command("wsol eval --weights " + weights + " --data synthetic:2 --predictions " + predictions + " --out " +
                    dir.str() + "/m.json");
   CHECK(r.status != 0);
-  CHECK_THAT(r.output, Catch::Contains(predictions + ":1: expected 'path class"));
+  CHECK_THAT(r.output, Catch::Contains(predictions + ":1: class 'cat' is not a class id"));
   CHECK_THAT(r.output, !Catch::Contains("unexpected"));
   std::ifstream kept(a_file);
   CHECK(std::string(std::istreambuf_iterator<char>(kept), {}) == "precious");

@@ -4,9 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <sstream>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -16,6 +14,7 @@
 #include "c2am/inference.hpp"
 #include "c2am/io/visualize.hpp"
 #include "c2am/wsol/evaluate.hpp"
+#include "c2am/wsol/predictions.hpp"
 #include "cli/commands.hpp"
 #include "cli/output_paths.hpp"
 #include "cli/sample_files.hpp"
@@ -73,33 +72,10 @@ std::vector<wsol::EvaluatedImage> maps_of(const Loaded& l, const Dataset& data, 
   return maps;
 }
 
-// "path top1 top2 top3 top4 top5" per line, read before any work.
-using Predictions = std::map<std::string, std::vector<int>>;
-
-Predictions read_predictions(const std::string& file) {
-  std::ifstream in(file);
-  if (!in) throw Error("wsol eval: cannot read predictions " + file);
-  Predictions by_path;
-  std::string line;
-  for (int number = 1; std::getline(in, line); ++number) {
-    std::istringstream fields(line);
-    std::string path;
-    if (!(fields >> path)) continue;
-    std::vector<int> top;
-    for (int c; fields >> c;) top.push_back(c);
-    if (top.empty() || !fields.eof())
-      throw Error("wsol eval: " + file + ":" + std::to_string(number) + ": expected 'path class [class ...]'");
-    if (!by_path.emplace(path, top).second)
-      throw Error("wsol eval: " + file + ":" + std::to_string(number) + ": a second prediction for " + path);
-  }
-  if (by_path.empty()) throw Error("wsol eval: " + file + " holds no predictions");
-  return by_path;
-}
-
 // The predictions of each evaluated image, found by its identity (the path
 // relative to the dataset root, with or without extension) or its full
 // path; never by a partial name.
-std::vector<std::vector<int>> predictions_of(const Predictions& by_path, const std::string& file,
+std::vector<std::vector<int>> predictions_of(const wsol::ClassPredictions& by_path, const std::string& file,
                                              const Dataset& dataset, const std::vector<wsol::EvaluatedImage>& images) {
   std::vector<std::vector<int>> out;
   for (const auto& image : images) {
@@ -136,7 +112,9 @@ int run_eval(const WsolOptions& o) {
   }
   if (o.input_size != 0) throw Error("wsol eval: --input-size applies to --maps only");
   require_output_file(o.out, "--out");
-  const Predictions predictions = o.predictions.empty() ? Predictions{} : read_predictions(o.predictions);
+  // Read before any map is computed.
+  const wsol::ClassPredictions predictions =
+      o.predictions.empty() ? wsol::ClassPredictions{} : wsol::read_class_predictions(o.predictions);
   // Both splits are checked before any map is computed.
   const OpenedSplit evaluated = open_split_option(o.data, o.split, o.split_given, "--split");
   wsol::require_ground_truth_boxes(*evaluated.dataset);

@@ -56,6 +56,24 @@ Tensor BatchNorm2d::forward(const Tensor& x) {
   return y;
 }
 
+Linear::Linear(const LinearOptions& options, Generator& gen) : options_(options) {
+  check(options.in_features >= 1 && options.out_features >= 1, "Linear", "features must be positive, got in ",
+        options.in_features, ", out ", options.out_features);
+  const double bound = 1.0 / std::sqrt(static_cast<double>(options.in_features));
+  weight = uniform({options.out_features, options.in_features}, -bound, bound, gen, options.dtype).set_requires_grad();
+  register_parameter("weight", &weight);
+  if (options.bias) {
+    bias = uniform({options.out_features}, -bound, bound, gen, options.dtype).set_requires_grad();
+    register_parameter("bias", &bias);
+  }
+}
+
+Tensor Linear::forward(const Tensor& x) { return linear(x, weight, bias); }
+
+Tensor ReLU::forward(const Tensor& x) { return relu(x); }
+
+Tensor Sigmoid::forward(const Tensor& x) { return sigmoid(x); }
+
 void Sequential::push_back(std::shared_ptr<Layer> layer) {
   register_module(std::to_string(layers_.size()), layer);
   layers_.push_back(std::move(layer));

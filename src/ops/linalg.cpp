@@ -1,5 +1,7 @@
 #include "c2am/ops/linalg.hpp"
 
+#include "c2am/ops/elementwise.hpp"
+
 #include "c2am/autograd/node.hpp"
 #include "backend/cuda_ops.hpp"
 #include "cpu/kernels.hpp"
@@ -50,6 +52,21 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
     out = product(a3, b3).reshape({a.shape()[0], b.shape()[1]});
   }
   return autograd::record<MatmulBackward>(out, {a, b}, a, b);
+}
+
+}  // namespace c2am
+
+namespace c2am {
+
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
+  check(x.dim() == 2 && weight.dim() == 2 && x.shape()[1] == weight.shape()[1], "linear",
+        "expects x [N, in] and weight [out, in], got ", x.describe(), " and ", weight.describe());
+  // The transposed weight is a view: the GEMM reads it in place.
+  Tensor y = matmul(x, weight.transpose(0, 1));
+  if (!bias.defined()) return y;
+  check(bias.dim() == 1 && bias.shape()[0] == weight.shape()[0], "linear", "bias must be [", weight.shape()[0],
+        "], got ", bias.describe());
+  return add(y, bias);
 }
 
 }  // namespace c2am

@@ -8,6 +8,7 @@
 
 #include "c2am/cuda/runtime.hpp"
 #include "c2am/io/weights.hpp"
+#include "c2am/loss/supervised.hpp"
 #include "c2am/train/sgd.hpp"
 #include "c2am/train/trainer.hpp"
 #include "support/test_support.hpp"
@@ -107,6 +108,21 @@ TEST_CASE("GPU max and average pooling (cuDNN) match the CPU", "[cuda][pool]") {
     check_against_cpu({x}, [](const auto& t) { return max_pool2d(t[0], Pool2dParams::square(3, 2, 1)); }, 1e-6, 1e-6);
     check_against_cpu({x}, [](const auto& t) { return avg_pool2d(t[0], Pool2dParams::square(3, 2, 1)); }, 1e-6, 1e-6);
     check_against_cpu({x}, [](const auto& t) { return adaptive_avg_pool2d(t[0], 1, 1); }, 1e-6, 1e-6);
+  }
+}
+
+TEST_CASE("GPU linear (cuBLAS), cross-entropy and MSE match the CPU", "[cuda][stage2]") {
+  StrictFp32 strict;
+  Generator gen(8);
+  for (DType dtype : {DType::Float32, DType::Float64}) {
+    const double tol = dtype == DType::Float32 ? 1e-5 : 1e-12;
+    check_against_cpu({random_tensor({5, 7}, gen, dtype), random_tensor({3, 7}, gen, dtype),
+                       random_tensor({3}, gen, dtype)},
+                      [](const auto& t) { return linear(t[0], t[1], t[2]); }, tol, tol);
+    check_against_cpu({random_tensor({4, 6}, gen, dtype, -30.0, 30.0)},
+                      [](const auto& t) { return cross_entropy(t[0], {5, 0, 2, 5}); }, tol, tol);
+    check_against_cpu({random_tensor({4, 4}, gen, dtype), random_tensor({4, 4}, gen, dtype)},
+                      [](const auto& t) { return mse_loss(t[0], t[1]) * 50.0; }, tol, tol);
   }
 }
 

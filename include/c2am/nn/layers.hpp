@@ -50,6 +50,38 @@ class BatchNorm2d : public Layer {
   double eps_, momentum_;
 };
 
+// y = x·weightᵀ + bias for x [N, in] → [N, out]. Parameters "weight"
+// [out, in] and, with `bias`, "bias" [out], initialized as torch.nn.Linear's
+// reset_parameters: uniform ±1/√in for both (kaiming-uniform with a = √5).
+struct LinearOptions {
+  std::int64_t in_features = 1, out_features = 1;
+  bool bias = true;
+  DType dtype = DType::Float32;
+};
+
+class Linear : public Layer {
+ public:
+  Linear(const LinearOptions& options, Generator& gen);
+  Tensor forward(const Tensor& x) override;
+  const LinearOptions& options() const { return options_; }
+  Tensor weight, bias;
+
+ private:
+  LinearOptions options_;
+};
+
+// Parameter-free layers, so that heads written as torch.nn.Sequential keep
+// PyTorch's child numbering ("fc.0", "fc.2", ...).
+class ReLU : public Layer {
+ public:
+  Tensor forward(const Tensor& x) override;
+};
+
+class Sigmoid : public Layer {
+ public:
+  Tensor forward(const Tensor& x) override;
+};
+
 // Children named "0", "1", ... applied in order.
 class Sequential : public Layer {
  public:

@@ -9,4 +9,9 @@ namespace c2am {
 // Transposed views are used as they are, without a copy.
 Tensor matmul(const Tensor& a, const Tensor& b);
 
+// A fully connected layer, as torch.nn.functional.linear: x [N, in],
+// weight [out, in], bias [out] (undefined: none) -> x·weightᵀ + bias [N, out].
+// Throws c2am::Error when the sizes do not fit.
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = {});
+
 }  // namespace c2am

@@ -23,6 +23,7 @@
 #include "c2am/model.hpp"
 #include "c2am/nn/layers.hpp"
 #include "c2am/nn/module.hpp"
+#include "c2am/nn/pooled_resnet.hpp"
 #include "c2am/nn/resnet.hpp"
 #include "c2am/train/sgd.hpp"
 #include "c2am/train/trainer.hpp"

@@ -1,0 +1,162 @@
+"""Writes tests/data/parity_stage2_tiny.safetensors: the second WSOL stage
+(PSOL, as the C²AM release's WSOL/PSOL runs it) computed by PyTorch, against
+which test_stage2_parity checks c2am's box regressor, classifier, losses and
+optimizer.
+
+- Box regressor: torchvision's ResNet code (BasicBlock, _make_layer) at a small
+  base width with the standard strides, its fc replaced by the release's head
+  (models/models.py: Linear(C, 512), ReLU, Linear(512, 4), Sigmoid). Loss
+  50 × MSELoss on (x, y, w, h) targets (training_CUB.py); two SGD steps with
+  the release's parameter groups (fc at 2 × lr, the rest at lr), momentum 0.9,
+  weight decay 1e-4, lr 0.002, CosineAnnealingLR stepped every iteration.
+- Classifier: the same backbone with fc = Linear(C, CLASSES), cross-entropy,
+  forward and gradients.
+Parameters and BatchNorm statistics are random so that every term matters.
+The metadata also lists the state names and shapes of torchvision's
+ResNet-50 with the release's regressor head, and of ResNet-18 with its
+1000-class fc, for the naming test.
+
+Needs torch and torchvision from the Python index (CPU is enough); only
+needed to regenerate the fixture:
+
+    python3 -m pip install torch torchvision safetensors numpy
+    python3 tools/make_stage2_fixture.py
+"""
+import json
+import pathlib
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+import torchvision
+from safetensors.torch import save_file
+from torchvision.models.resnet import BasicBlock, ResNet
+
+BASE_WIDTH = 4
+CLASSES = 5
+BATCH, SIZE = 4, 64
+LR, T_MAX, STEPS = 0.002, 10, 2
+SEED = 2020
+
+
+def release_regressor_head(channels):
+    return nn.Sequential(nn.Linear(channels, 512), nn.ReLU(), nn.Linear(512, 4), nn.Sigmoid())
+
+
+class TinyResNet(ResNet):
+    """torchvision's ResNet-18 topology at base width BASE_WIDTH, standard strides."""
+
+    def __init__(self, fc):
+        nn.Module.__init__(self)
+        self._norm_layer = nn.BatchNorm2d
+        self.inplanes = BASE_WIDTH
+        self.dilation = 1
+        self.groups = 1
+        self.base_width = 64  # BasicBlock insists on its default group width
+        self.conv1 = nn.Conv2d(3, BASE_WIDTH, kernel_size=7, stride=2, padding=3, bias=False)
+        self.bn1 = nn.BatchNorm2d(BASE_WIDTH)
+        self.relu = nn.ReLU(inplace=True)
+        self.maxpool = nn.MaxPool2d(kernel_size=3, stride=2, padding=1)
+        self.layer1 = self._make_layer(BasicBlock, BASE_WIDTH, 2)
+        self.layer2 = self._make_layer(BasicBlock, BASE_WIDTH * 2, 2, stride=2)
+        self.layer3 = self._make_layer(BasicBlock, BASE_WIDTH * 4, 2, stride=2)
+        self.layer4 = self._make_layer(BasicBlock, BASE_WIDTH * 8, 2, stride=2)
+        self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
+        self.fc = fc
+
+
+def randomize(net):
+    with torch.no_grad():
+        for name, t in net.state_dict().items():
+            if name.endswith("num_batches_tracked"):
+                t.fill_(3)
+            elif "bn" in name or "downsample.1" in name:
+                if name.endswith("running_var") or name.endswith("weight"):
+                    t.uniform_(0.5, 1.5)
+                else:
+                    t.uniform_(-0.5, 0.5)
+            else:
+                fan_in = t[0].numel() if t.dim() > 1 else t.numel()
+                t.normal_(0.0, (2.0 / fan_in) ** 0.5)
+
+
+def torchvision_names():
+    regressor = torchvision.models.resnet50(weights=None)
+    regressor.fc = release_regressor_head(2048)
+    classifier = torchvision.models.resnet18(weights=None)
+    shapes = lambda m: {k: list(v.shape) for k, v in m.state_dict().items()}
+    return {"regressor_resnet50": shapes(regressor), "classifier_resnet18": shapes(classifier)}
+
+
+def regressor_part(tensors):
+    net = TinyResNet(release_regressor_head(BASE_WIDTH * 8))
+    randomize(net)
+    tensors.update({f"reg.param.{k}": v.detach().clone() for k, v in net.state_dict().items()})
+    images = torch.randn(BATCH, 3, SIZE, SIZE)
+    corners = torch.rand(BATCH, 2, 2).sort(dim=1).values  # x0 < x1, y0 < y1
+    targets = torch.stack([corners[:, 0, 0], corners[:, 0, 1], corners[:, 1, 0] - corners[:, 0, 0],
+                           corners[:, 1, 1] - corners[:, 0, 1]], dim=1)
+    tensors["reg.input"], tensors["reg.target"] = images, targets
+    head = list(net.fc.parameters())
+    head_ids = {id(p) for p in head}
+    rest = [p for p in net.parameters() if id(p) not in head_ids]
+    optimizer = torch.optim.SGD([{"params": head, "lr": 2 * LR}, {"params": rest, "lr": LR}], LR, momentum=0.9,
+                                weight_decay=1e-4)
+    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_MAX)
+    net.train()
+    for step in range(STEPS):
+        optimizer.zero_grad()
+        out = net(images)
+        loss = 50 * F.mse_loss(out, targets)
+        loss.backward()
+        tensors[f"reg.step{step}.out"] = out
+        tensors[f"reg.step{step}.loss"] = loss
+        if step == 0:
+            for name, p in net.named_parameters():
+                tensors[f"reg.step0.grad.{name}"] = p.grad
+        optimizer.step()
+        scheduler.step()
+        for name, t in net.state_dict().items():
+            tensors[f"reg.step{step}.after.{name}"] = t.detach().clone()
+
+
+def classifier_part(tensors):
+    net = TinyResNet(nn.Linear(BASE_WIDTH * 8, CLASSES))
+    randomize(net)
+    tensors.update({f"cls.param.{k}": v.detach().clone() for k, v in net.state_dict().items()})
+    images = torch.randn(BATCH, 3, SIZE, SIZE)
+    labels = torch.tensor([3, 0, 4, 3])
+    net.train()
+    logits = net(images)
+    loss = F.cross_entropy(logits, labels)
+    loss.backward()
+    tensors["cls.input"], tensors["cls.labels"] = images, labels
+    tensors["cls.logits"], tensors["cls.loss"] = logits, loss
+    for name, p in net.named_parameters():
+        tensors[f"cls.grad.{name}"] = p.grad
+
+
+def main():
+    torch.manual_seed(SEED)
+    tensors = {}
+    regressor_part(tensors)
+    classifier_part(tensors)
+    tensors = {k: v.detach().contiguous() for k, v in tensors.items()}
+    metadata = {
+        "base_width": str(BASE_WIDTH),
+        "classes": str(CLASSES),
+        "lr": repr(LR),
+        "t_max": str(T_MAX),
+        "steps": str(STEPS),
+        "torch": torch.__version__,
+        "torchvision": torchvision.__version__,
+        "torchvision_names": json.dumps(torchvision_names()),
+    }
+    path = pathlib.Path(__file__).resolve().parent.parent / "tests" / "data" / "parity_stage2_tiny.safetensors"
+    save_file(tensors, str(path), metadata=metadata)
+    print(f"wrote {path} ({path.stat().st_size} bytes, {len(tensors)} tensors), "
+          f"regressor loss {tensors['reg.step0.loss'].item():.6f}, classifier loss {tensors['cls.loss'].item():.6f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -8,13 +8,11 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "c2am/autograd/grad_mode.hpp"
 #include "c2am/loss/contrastive.hpp"
 #include "c2am/ops/ops.hpp"
-#include "io/atomic_file.hpp"
-#include "train/resume_check.hpp"
+#include "train/run_files.hpp"
 #include "train/progress.hpp"
 
 namespace fs = std::filesystem;
@@ -58,111 +56,6 @@ nlohmann::json describe(const TrainConfig& c) {
           {"loader_seed", c.loader.seed}};
 }
 
-
-struct Position {
-  std::size_t step = 0, epoch = 0, batch = 0;  // next step, epoch and batch to run
-  bool flipped = false;
-};
-
-// `history`: the options changed at each resume ([] for a run never resumed
-// with other options), kept with the configuration they led to.
-void save_checkpoint(const std::string& path, const Model& model, const Sgd& sgd, const Position& at,
-                     const TrainConfig& config, const nlohmann::json& history) {
-  safetensors::NamedTensors tensors;
-  for (const auto& [name, t] : model.state()) tensors.emplace_back("model." + name, t);
-  for (const auto& [name, t] : sgd.state()) tensors.emplace_back("optim." + name, t);
-  safetensors::save(path, tensors,
-                    {{"format", kCheckpointFormat},
-                     {"step", std::to_string(at.step)},
-                     {"epoch", std::to_string(at.epoch)},
-                     {"batch", std::to_string(at.batch)},
-                     {"flipped", at.flipped ? "1" : "0"},
-                     {"config", describe(config).dump()},
-                     {"config_changes", history.dump()}});
-}
-
-Position load_checkpoint(const std::string& path, Model& model, Sgd& sgd) {
-  safetensors::Metadata metadata;
-  const auto tensors = safetensors::load(path, &metadata);
-  check(metadata.count("format") && metadata.at("format") == kCheckpointFormat, "resume", path,
-        " is not a c2am training checkpoint");
-  LoadOptions model_options;
-  model_options.strip_prefix = "model.";
-  load_state(model, tensors, model_options, path);
-  safetensors::NamedTensors momentum;
-  for (const auto& [name, t] : tensors)
-    if (name.rfind("optim.", 0) == 0) momentum.emplace_back(name.substr(6), t);
-  sgd.load_state(momentum);
-  Position at;
-  try {
-    at.step = std::stoull(metadata.at("step"));
-    at.epoch = std::stoull(metadata.at("epoch"));
-    at.batch = std::stoull(metadata.at("batch"));
-    at.flipped = metadata.at("flipped") == "1";
-  } catch (const std::exception&) {
-    throw Error("resume: " + path + " has a damaged position (step/epoch/batch)");
-  }
-  return at;
-}
-
-// The checkpoint's configuration against this run's (resume_check.hpp);
-// returns the history of changes to record, this resume's included.
-nlohmann::json check_resume(const TrainConfig& config, const std::function<void(const std::string&)>& on_note,
-                            const std::string& checkpoint) {
-  check(fs::exists(checkpoint), "resume", "no checkpoint at ", checkpoint);
-  const safetensors::Metadata metadata = safetensors::read_metadata(checkpoint);
-  check(metadata.count("format") && metadata.at("format") == kCheckpointFormat, "resume", checkpoint,
-        " is not a c2am training checkpoint");
-  const auto parsed = [&](const char* key, nlohmann::json fallback) {
-    if (!metadata.count(key)) return fallback;
-    nlohmann::json value = nlohmann::json::parse(metadata.at(key), nullptr, false);
-    check(!value.is_discarded(), "resume", checkpoint, ": its recorded ", key, " is not valid JSON");
-    return value;
-  };
-  nlohmann::json history = parsed("config_changes", nlohmann::json::array());
-  const nlohmann::json saved = parsed("config", nlohmann::json());
-  if (saved.is_null()) {
-    if (on_note) on_note("resume: " + checkpoint + " records no configuration; the options cannot be compared");
-    return history;
-  }
-  const train::ResumeCheck result =
-      train::check_resumed_config(saved, describe(config), config.allow_changes, checkpoint);
-  if (!result.note.empty() && on_note) on_note(result.note);
-  if (!result.changes.empty())
-    history.push_back({{"resumed_at_step", metadata.count("step") ? metadata.at("step") : "?"},
-                       {"changed", result.changes}});
-  return history;
-}
-
-// Keeps the log lines of steps before `step` (a resumed run rewrites the rest).
-void truncate_log(const std::string& path, std::size_t step) {
-  std::ifstream in(path);
-  if (!in) return;
-  std::string kept, line;
-  while (std::getline(in, line)) {
-    const auto entry = nlohmann::json::parse(line, nullptr, false);
-    if (!entry.is_discarded() && entry.contains("step") && entry["step"].get<std::size_t>() < step) kept += line + "\n";
-  }
-  in.close();
-  io::write_text_atomically(path, kept);
-}
-
-// Whether every parameter and buffer of the model is finite.
-bool all_finite(const Model& model) {
-  for (const auto& [name, t] : model.state()) {
-    if (t.dtype() != DType::Float32 && t.dtype() != DType::Float64) continue;
-    const Tensor host = t.detach().to(Device::cpu());
-    for (double v : host.to_vector<double>())
-      if (!std::isfinite(v)) return false;
-  }
-  return true;
-}
-
-std::string format_double(double v) {
-  char text[40];
-  std::snprintf(text, sizeof text, "%.17g", v);
-  return text;
-}
 
 }  // namespace
 
@@ -248,19 +141,12 @@ TrainResult Trainer::run() {
 }
 
 TrainResult Trainer::run(const Dataset& dataset) {
-  // An earlier run in the output folder is continued or replaced only when
-  // asked: its checkpoint, model and log are results, not scratch files.
-  if (!config_.resume && !config_.overwrite) {
-    std::string held;
-    for (const char* name : {"checkpoint.safetensors", "model.safetensors", "log.jsonl"})
-      if (fs::exists(config_.output_dir + "/" + name)) held += (held.empty() ? "" : ", ") + std::string(name);
-    check(held.empty(), "train", config_.output_dir, " already holds a run (", held,
-          "): give --resume to continue it, --overwrite to replace it, or another --out");
-  }
   // A resumed run is compared with the checkpoint's configuration before
   // anything is built: another architecture, data or batch is refused.
   nlohmann::json history = nlohmann::json::array();
-  if (config_.resume) history = check_resume(config_, on_note, checkpoint_path(config_.output_dir));
+  if (config_.resume)
+    history = train::check_resume(checkpoint_path(config_.output_dir), kCheckpointFormat, describe(config_),
+                                  config_.allow_changes, on_note);
   Model model(config_.model);
   if (!config_.weights.empty() && !config_.resume) {
     const std::string report = load_initial_weights(model, config_);
@@ -268,19 +154,16 @@ TrainResult Trainer::run(const Dataset& dataset) {
   }
   Sgd sgd(optimizer_groups(model, config_), {config_.momentum, config_.nesterov});
   Loader loader(dataset, config_.loader);
-
-  std::error_code ec;
-  fs::create_directories(config_.output_dir, ec);
-  check(!ec && fs::is_directory(config_.output_dir), "train", "cannot create the output directory ",
-        config_.output_dir, ec ? " (" + ec.message() + ")" : std::string(" (a file has that name)"));
+  train::prepare_output_dir(config_.output_dir, config_.resume, config_.overwrite, "train");
   const std::string checkpoint = checkpoint_path(config_.output_dir);
   const std::string log_path = config_.output_dir + "/log.jsonl";
-  Position at;
+  train::RunPosition at;
+  at.extra["flipped"] = "0";
   if (config_.resume) {
-    at = load_checkpoint(checkpoint, model, sgd);
+    at = train::load_checkpoint(checkpoint, kCheckpointFormat, model, sgd);
     check(at.epoch < config_.epochs, "resume", checkpoint, " has completed ", at.epoch, " epoch(s) (", at.step,
           " steps); epochs ", config_.epochs, " leaves nothing to train. Give more epochs to continue it");
-    truncate_log(log_path, at.step);
+    train::truncate_log(log_path, at.step);
   } else {
     std::ofstream(log_path, std::ios::trunc);  // checked just below by opening it
   }
@@ -292,7 +175,8 @@ TrainResult Trainer::run(const Dataset& dataset) {
   const std::size_t stop_at = config_.max_steps ? std::min(config_.max_steps, total_steps) : total_steps;
   model.train();
   TrainResult result;
-  result.flipped = at.flipped;
+  bool flipped = at.extra["flipped"] == "1";
+  result.flipped = flipped;
   double images_seen = 0, seconds = 0;
   std::size_t steps_run = 0;  // by this call (a resumed run starts at the checkpoint's step)
   train::ProgressBar bar("train", stop_at, config_.progress);
@@ -309,7 +193,7 @@ TrainResult Trainer::run(const Dataset& dataset) {
       const ContrastiveLossTerms terms = contrastive_loss(out.fg, out.bg, config_.alpha, config_.loss_path);
       const double loss = terms.total.item();
       if (!std::isfinite(loss)) {
-        throw Error("train: the loss became " + format_double(loss) + " at step " + std::to_string(at.step) +
+        throw Error("train: the loss became " + train::format_double(loss) + " at step " + std::to_string(at.step) +
                     " (epoch " + std::to_string(at.epoch) + ", batch " + std::to_string(at.batch) + "); " +
                     (fs::exists(checkpoint) ? "the last good checkpoint is " + checkpoint
                                             : std::string("no checkpoint was written yet")) +
@@ -325,7 +209,10 @@ TrainResult Trainer::run(const Dataset& dataset) {
       ++steps_run;
 
       const bool last_of_epoch = at.batch + 1 == per_epoch;
-      if (last_of_epoch && at.epoch == 0 && border_says_flip(out.map, config_.orientation)) at.flipped = true;
+      if (last_of_epoch && at.epoch == 0 && border_says_flip(out.map, config_.orientation)) {
+        flipped = true;
+        at.extra["flipped"] = "1";
+      }
       // Each term read once: on the GPU every item() waits for the device.
       const double bg_bg = terms.bg_bg.item(), bg_fg = terms.bg_fg.item(), fg_fg = terms.fg_fg.item();
       nlohmann::json entry = {{"step", at.step},
@@ -357,10 +244,10 @@ TrainResult Trainer::run(const Dataset& dataset) {
       if (last_of_epoch || (config_.checkpoint_every && at.step % config_.checkpoint_every == 0)) {
         // A step can leave non-finite weights behind a finite loss; such a
         // state must not replace the last good checkpoint.
-        check(all_finite(model), "train", "the weights became non-finite at step ", at.step - 1, "; ",
+        check(train::all_finite(model), "train", "the weights became non-finite at step ", at.step - 1, "; ",
               fs::exists(checkpoint) ? "the last good checkpoint is " + checkpoint : "no checkpoint was written yet",
               ". Lower the learning rate or check the inputs.");
-        save_checkpoint(checkpoint, model, sgd, at, config_, history);
+        train::save_checkpoint(checkpoint, kCheckpointFormat, model, sgd, at, describe(config_), history);
         saved_this_position = true;
       }
       if (last_of_epoch) break;
@@ -368,19 +255,19 @@ TrainResult Trainer::run(const Dataset& dataset) {
   }
   bar.finish();
   if (!saved_this_position) {
-    check(all_finite(model), "train", "the weights became non-finite; ",
+    check(train::all_finite(model), "train", "the weights became non-finite; ",
           fs::exists(checkpoint) ? "the last good checkpoint is " + checkpoint : "no checkpoint was written yet");
-    save_checkpoint(checkpoint, model, sgd, at, config_, history);
+    train::save_checkpoint(checkpoint, kCheckpointFormat, model, sgd, at, describe(config_), history);
   }
   save_weights(model, config_.output_dir + "/model.safetensors",
-               {{"flipped", at.flipped ? "1" : "0"},
+               {{"flipped", flipped ? "1" : "0"},
                 {"config", describe(config_).dump()},
                 {"config_changes", history.dump()}});
   result.steps = at.step;
   result.steps_run = steps_run;
   result.skipped = loader.skipped();
   result.epochs_completed = at.epoch;
-  result.flipped = at.flipped;
+  result.flipped = flipped;
   result.images_per_second = seconds > 0 ? images_seen / seconds : 0;
   result.checkpoint = checkpoint;
   return result;

@@ -51,13 +51,18 @@ std::vector<std::size_t> Loader::epoch_order(std::size_t epoch) const {
 }
 
 Image Loader::augmented(std::size_t epoch, std::size_t position) const {
+  return augmented_sample(epoch, position).image;
+}
+
+AugmentedSample Loader::augmented_sample(std::size_t epoch, std::size_t position) const {
   const std::size_t index = epoch == epoch_ && !order_.empty() ? order_.at(position) : epoch_order(epoch).at(position);
   Generator gen(mix(mix(mix(config_.seed) ^ (epoch + 1)) ^ (position + 0x51ED27)));
+  if (config_.augment) return config_.augment(index, dataset_.load_image(index), gen);
   const TrainTransform& t = config_.transform;
   Image image = resize(dataset_.load_image(index), t.resize, t.resize, t.interpolation);
   image = crop(image, random_crop_box(t.resize, t.resize, t.crop, gen));
   if (t.hflip && gen.uniform() < 0.5) image = hflip(image);
-  return image;
+  return {std::move(image), {}};
 }
 
 Loader::Result Loader::make_batch(std::size_t number) const {
@@ -71,7 +76,9 @@ Loader::Result Loader::make_batch(std::size_t number) const {
     const std::size_t last = std::min(first + config_.batch_size, order_.size());
     for (std::size_t position = first; position < last; ++position) {
       try {
-        images.push_back(augmented(epoch_, position));
+        AugmentedSample sample = augmented_sample(epoch_, position);
+        images.push_back(std::move(sample.image));
+        batch.targets.push_back(std::move(sample.target));
         batch.indices.push_back(order_[position]);
       } catch (const Error&) {
         if (!config_.skip_unreadable) throw;

@@ -10,6 +10,7 @@
 #include "c2am/core/error.hpp"
 #include "c2am/train/trainer.hpp"
 #include "io/weights_detail.hpp"
+#include "train/wrapper_prefix.hpp"
 
 namespace c2am {
 
@@ -41,6 +42,21 @@ std::size_t matches(const safetensors::NamedTensors& file, const std::set<std::s
 
 }  // namespace
 
+namespace train {
+
+std::string detect_wrapper_prefix(const safetensors::NamedTensors& file, const std::set<std::string>& model_keys,
+                                  const LoadOptions& options) {
+  std::string stripped;
+  std::size_t best = matches(file, model_keys, options, "");
+  for (const std::string& w : kWrappers) {
+    const std::size_t n = matches(file, model_keys, options, w);
+    if (n > best) best = n, stripped = w;
+  }
+  return stripped;
+}
+
+}  // namespace train
+
 std::string load_initial_weights(Model& model, const TrainConfig& config) {
   const safetensors::NamedTensors file = safetensors::load(config.weights);
   LoadOptions options = config.weights_options;
@@ -53,12 +69,7 @@ std::string load_initial_weights(Model& model, const TrainConfig& config) {
   }
   std::string stripped;
   if (options.strip_prefix.empty()) {
-    // The wrapper whose removal lands the most keys; none unless it helps.
-    std::size_t best = matches(file, model_keys, options, "");
-    for (const std::string& w : kWrappers) {
-      const std::size_t n = matches(file, model_keys, options, w);
-      if (n > best) best = n, stripped = w;
-    }
+    stripped = train::detect_wrapper_prefix(file, model_keys, options);
     options.strip_prefix = stripped;
   }
   const LoadReport report = load_state(model, file, options, config.weights);

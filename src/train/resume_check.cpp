@@ -9,11 +9,12 @@ namespace c2am::train {
 namespace {
 
 // The model itself: a checkpoint of another shape cannot be continued.
-const std::set<std::string> kArchitecture = {"depth", "base_width", "strides", "stages"};
+const std::set<std::string> kArchitecture = {"depth", "base_width", "strides", "stages", "task", "classes"};
 // What the resumed steps would see differently from the steps already run:
 // the images, their order and their transform, the batches.
-const std::set<std::string> kRunDefining = {"dataset", "split",     "seed",   "loader_seed", "batch_size",
-                                            "resize",  "crop",      "drop_last", "orientation", "alpha"};
+const std::set<std::string> kRunDefining = {"dataset",   "split",       "seed",         "loader_seed", "batch_size",
+                                            "resize",    "crop",        "drop_last",    "orientation", "alpha",
+                                            "pseudo_boxes", "crop_scale", "crop_ratio", "hflip"};
 // Initial weights only matter at step 0.
 const std::set<std::string> kIgnored = {"weights", "partial_weights"};
 

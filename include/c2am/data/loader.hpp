@@ -11,12 +11,14 @@
 #include <condition_variable>
 #include <cstdint>
 #include <exception>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <thread>
 #include <vector>
 
+#include "c2am/core/generator.hpp"
 #include "c2am/core/tensor.hpp"
 #include "c2am/data/dataset.hpp"
 #include "c2am/data/transforms.hpp"
@@ -32,6 +34,17 @@ struct TrainTransform {
   Interpolation interpolation = Interpolation::Bilinear;
 };
 
+// A sample augmented by LoaderConfig::augment: the network input and the
+// values the sample's target becomes (the second WSOL stage's box).
+struct AugmentedSample {
+  Image image;
+  std::vector<double> target;
+};
+
+// Augments dataset sample `index` (decoded as `image`), drawing from `gen`
+// (the sample's own generator, see Determinism above).
+using AugmentFunction = std::function<AugmentedSample(std::size_t index, Image image, Generator& gen)>;
+
 struct LoaderConfig {
   std::size_t batch_size = 16;
   bool shuffle = true;
@@ -43,11 +56,14 @@ struct LoaderConfig {
   // stopping the run.
   bool skip_unreadable = false;
   TrainTransform transform;
+  // Set: replaces `transform`; every image it returns must have one size.
+  AugmentFunction augment;
 };
 
 struct Batch {
   Tensor images;                     // [B, 3, crop, crop], normalized
   std::vector<std::size_t> indices;  // dataset indices of the images
+  std::vector<std::vector<double>> targets;  // per image, from LoaderConfig::augment (empty otherwise)
   std::size_t epoch = 0, number = 0;  // batch `number` of `epoch`
 };
 
@@ -68,8 +84,9 @@ class Loader {
   std::size_t skipped() const;
   // Dataset indices of `epoch` in batch order.
   std::vector<std::size_t> epoch_order(std::size_t epoch) const;
-  // The decoded, augmented image of the k-th sample of `epoch`.
+  // The decoded, augmented image (and target) of the k-th sample of `epoch`.
   Image augmented(std::size_t epoch, std::size_t position) const;
+  AugmentedSample augmented_sample(std::size_t epoch, std::size_t position) const;
 
  private:
   struct Result {

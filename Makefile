@@ -45,7 +45,7 @@ FUZZ_TARGETS ?=
 fuzz: deps
 	cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ -DC2AM_FUZZ=ON \
 	  -DC2AM_CUDA=OFF -DC2AM_NATIVE=OFF -DC2AM_BUILD_BENCH=OFF -DC2AM_BUILD_EXAMPLES=OFF
-	cmake --build build-fuzz -j $(JOBS) --target $(if $(FUZZ_TARGETS),$(addsuffix _fuzzer,$(FUZZ_TARGETS)),safetensors_fuzzer npy_fuzzer image_fuzzer label_map_fuzzer voc_xml_fuzzer lists_fuzzer class_ids_fuzzer checkpoint_fuzzer)
+	cmake --build build-fuzz -j $(JOBS) --target $(if $(FUZZ_TARGETS),$(addsuffix _fuzzer,$(FUZZ_TARGETS)),fuzzers)
 	FUZZ_SECONDS=$(FUZZ_SECONDS) ./scripts/fuzz.sh $(FUZZ_TARGETS)
 
 clean:

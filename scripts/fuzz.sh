@@ -7,7 +7,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${FUZZ_SECONDS:-600}
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(safetensors npy image label_map voc_xml lists class_ids checkpoint predictions)
+# By default every target built (tests/fuzz/CMakeLists.txt lists them).
+if [ ${#targets[@]} -eq 0 ]; then
+  for binary in build-fuzz/tests/fuzz/*_fuzzer; do
+    name=$(basename "$binary")
+    targets+=("${name%_fuzzer}")
+  done
+fi
 mkdir -p build-fuzz/findings build-fuzz/logs
 status=0
 for name in "${targets[@]}"; do

@@ -17,6 +17,7 @@
 #include "c2am/wsol/predictions.hpp"
 #include "cli/commands.hpp"
 #include "cli/output_paths.hpp"
+#include "cli/second_stage_command.hpp"
 #include "cli/sample_files.hpp"
 #include "cli/split_option.hpp"
 #include "cli/unreadable.hpp"
@@ -32,10 +33,13 @@ namespace {
 
 struct WsolOptions {
   std::string weights, maps, data, split, pick_on = "val", predictions, out, protocol = "wsolevaluation", device = "cpu";
+  std::string regressor, classifier;  // wsol eval of the second stage
+  int classifier_resize = 256, classifier_crop = 224;
   int input_size = 0;
   bool no_progress = false, skip_unreadable = false;
   bool pick_on_test = false;
   bool split_given = false, pick_on_given = false;  // set on the command line, not defaults
+  bool resize_given = false, crop_given = false;
   bool maps_allowed = false;                        // wsol eval takes --maps instead of --weights
   double threshold = -1;
   int resize = 480, crop = 448;
@@ -88,7 +92,29 @@ std::vector<std::vector<int>> predictions_of(const wsol::ClassPredictions& by_pa
   return out;
 }
 
+// `wsol eval --regressor`: the options of the other two sources are refused
+// rather than ignored.
+int run_second_stage_eval(const WsolOptions& o) {
+  if (!o.weights.empty() || !o.maps.empty())
+    throw Error("wsol eval: --regressor scores the second stage's boxes; --weights and --maps score boxes cut from maps. "
+                "Give one source");
+  if (o.threshold >= 0 || o.pick_on_test || o.pick_on != "val" || o.input_size != 0 || o.protocol != "wsolevaluation")
+    throw Error("wsol eval: --threshold, --pick-on, --pick-on-test, --input-size and --protocol describe boxes cut "
+                "from maps; the regressor's boxes are scored as the release's second stage (docs/wsol.md)");
+  RegressorEvalRequest request;
+  request.regressor = o.regressor, request.classifier = o.classifier, request.predictions = o.predictions;
+  request.data = o.data, request.split = o.split, request.out = o.out, request.device = o.device;
+  request.split_given = o.split_given, request.progress = !o.no_progress, request.skip_unreadable = o.skip_unreadable;
+  request.classifier_resize = o.classifier_resize, request.classifier_crop = o.classifier_crop;
+  // The release's 256 → 224 unless given (a regressor trained at another crop).
+  request.resize = o.resize_given ? o.resize : 256;
+  request.crop = o.crop_given ? o.crop : 224;
+  return run_regressor_eval(request);
+}
+
 int run_eval(const WsolOptions& o) {
+  if (!o.regressor.empty()) return run_second_stage_eval(o);
+  if (!o.classifier.empty()) throw Error("wsol eval: --classifier gives the classes of --regressor's boxes; give --regressor too");
   if (!o.maps.empty()) {
     if (!o.weights.empty()) throw Error("wsol eval: give --weights (maps from a c2am model) or --maps (maps from files), not both");
     if (!o.predictions.empty()) throw Error("wsol eval: --predictions needs --weights (Top-k Loc of a c2am model)");
@@ -311,6 +337,20 @@ Run add_wsol(CLI::App& app) {
                 "N x N as wsolevaluation's end-to-end protocol (224)")
       ->capture_default_str()
       ->check(CLI::Range(0, 8192));
+  e->add_option("--regressor", eval->regressor,
+                "The second stage instead of --weights: a box regressor (model.safetensors of `wsol regressor "
+                "train`), scored as the release's PSOL inference (Top-1/Top-5 Loc with --classifier or --predictions)")
+      ->check(CLI::ExistingFile);
+  e->add_option("--classifier", eval->classifier,
+                "With --regressor: the classifier (model.safetensors of `wsol classifier train`, or a torchvision "
+                "ResNet converted by tools/convert_weights.py)")
+      ->check(CLI::ExistingFile);
+  e->add_option("--classifier-resize", eval->classifier_resize, "The classifier's test resize (square)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 8192));
+  e->add_option("--classifier-crop", eval->classifier_crop, "The classifier's test centre crop")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 8192));
   e->add_option("--out,--json", eval->out, "Metrics JSON (fractions in [0, 1])")->capture_default_str();
 
   auto boxes = std::make_shared<WsolOptions>();
@@ -328,9 +368,14 @@ Run add_wsol(CLI::App& app) {
   v->add_option("--limit", vis->limit, "At most this many pictures (0: all)");
   v->add_option("--out", vis->out, "Output directory")->capture_default_str();
 
-  return [e, b, v, eval, boxes, vis] {
+  const auto second_stage = add_second_stage_training(wsol_cmd);
+
+  return [e, b, v, eval, boxes, vis, second_stage] {
+    if (const std::optional<int> status = second_stage()) return *status;
     if (e->parsed()) {
       eval->split_given = e->count("--split") > 0;
+      eval->resize_given = e->count("--resize") > 0;
+      eval->crop_given = e->count("--crop") > 0;
       eval->pick_on_given = e->count("--pick-on") > 0;
       return run_eval(*eval);
     }

@@ -86,7 +86,7 @@ std::unique_ptr<nn::PooledResNet> make_model(const SecondStageConfig& c, std::in
 }
 
 // Initial weights by name: the usual wrappers stripped, the head left out
-// where its shapes are not the model's, every other tensor required.
+// where the file has none or one of other shapes, every other tensor required.
 std::string load_initial(nn::PooledResNet& model, const std::string& path) {
   const safetensors::NamedTensors file = safetensors::load(path);
   std::set<std::string> model_keys;
@@ -103,16 +103,28 @@ std::string load_initial(nn::PooledResNet& model, const std::string& path) {
   }
   if (head_differs) options.ignore = {"fc.*"};
   const LoadReport report = load_state(model, file, options, path);
+  // The head may be absent (a backbone file) or another one (an ImageNet fc):
+  // it then starts from its initialization. Every other tensor must load.
   std::vector<std::string> missing;
-  for (const std::string& key : report.missing)
-    if (!(head_differs && key.rfind("fc.", 0) == 0)) missing.push_back(key);
+  bool head_missing = false;
+  for (const std::string& key : report.missing) {
+    if (key.rfind("fc.", 0) == 0) {
+      head_missing = true;
+    } else {
+      missing.push_back(key);
+    }
+  }
   check(missing.empty(), "second stage", "--weights ", path, ": ", missing.size(), " of ", model_keys.size(),
         " model tensors are not in the file (", io::key_list(missing),
         "): weights for another architecture? The model expects torchvision names such as conv1.weight");
   std::ostringstream note;
   note << "weights " << path << ": loaded " << report.loaded << " of " << model_keys.size() << " model tensors";
   if (!options.strip_prefix.empty()) note << ", prefix '" << options.strip_prefix << "' stripped";
-  if (head_differs) note << "; the file's fc.* (another head) left out: the head starts from its initialization";
+  if (head_differs) {
+    note << "; the file's fc.* (another head) left out: the head starts from its initialization";
+  } else if (head_missing) {
+    note << "; the file has no fc.*: the head starts from its initialization";
+  }
   return note.str();
 }
 

@@ -18,11 +18,13 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "c2am/core/device.hpp"
 #include "c2am/data/dataset.hpp"
 #include "c2am/io/weights.hpp"
+#include "c2am/nn/pooled_resnet.hpp"
 #include "c2am/train/sgd.hpp"
 #include "c2am/wsol/box_crops.hpp"
 
@@ -98,5 +100,21 @@ class SecondStageTrainer {
  private:
   SecondStageConfig config_;
 };
+
+// A trained model of either kind, as `model.safetensors` of a second-stage
+// run records it ("task", "config" metadata), or a torchvision ResNet
+// classifier file (converted by tools/convert_weights.py; depth and class
+// count read from its tensors), loaded strictly by name.
+struct SecondStageModel {
+  std::unique_ptr<nn::PooledResNet> model;
+  SecondStageTask task = SecondStageTask::regressor;
+  int depth = 50;
+  std::int64_t classes = 0;  // classifier only
+};
+
+// Throws c2am::Error naming the file when it cannot be read, is neither kind,
+// or is the other kind than `expected` (a classifier given as a regressor).
+SecondStageModel load_second_stage_model(const std::string& path, SecondStageTask expected,
+                                         Device device = Device::cpu());
 
 }  // namespace c2am::wsol

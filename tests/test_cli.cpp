@@ -548,3 +548,71 @@ TEST_CASE("conflicting options, outputs inside the data and refused commands lea
   CHECK(r.status != 0);
   CHECK_THAT(r.output, Catch::Contains("img000.xml (of ") && Catch::Contains("has no object box"));
 }
+
+TEST_CASE("the second stage: pseudo boxes, regressor, classifier, Top-1 Loc, and its refusals", "[cli][stage2]") {
+  TempDir dir;
+  const std::string run = dir.str() + "/run", boxes = dir.str() + "/boxes.json";
+  Run r = c2am_command("train --data synthetic:16 --epochs 1 --out " + run + " " + kTiny);
+  REQUIRE(r.status == 0);
+  r = c2am_command("wsol boxes --weights " + run + "/model.safetensors --data synthetic:16 --split train --threshold 0.3 "
+                   "--resize 72 --crop 64 --no-progress --out " + boxes);
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  const std::string stage = "--backbone resnet18 --base-width 4 --crop 48 --batch 8 --epochs 1 --no-progress";
+  r = c2am_command("wsol regressor train --data synthetic:16 --boxes " + boxes + " --out " + dir.str() + "/reg " + stage);
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  CHECK_THAT(r.output, Catch::Contains("trained the regressor 2 steps"));
+  r = c2am_command("wsol classifier train --data synthetic:16 --out " + dir.str() + "/cls " + stage);
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  const std::string metrics = dir.str() + "/metrics.json";
+  const std::string eval = "wsol eval --regressor " + dir.str() + "/reg/model.safetensors --data synthetic:16 --split test "
+                           "--resize 56 --crop 48 --no-progress ";
+  r = c2am_command(eval + "--classifier " + dir.str() + "/cls/model.safetensors --classifier-resize 56 "
+                   "--classifier-crop 48 --out " + metrics);
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  CHECK_THAT(r.output, Catch::Contains("GT-known Loc") && Catch::Contains("Top-1 Loc"));
+  const auto m = nlohmann::json::parse(std::ifstream(metrics));
+  REQUIRE(m["per_image"].size() == 16);
+  // The class means recomputed from the per-image IoUs and classes.
+  const auto test = open_dataset("synthetic:16", "test");
+  std::map<int, std::pair<double, double>> per_class;  // label -> (images, localized with the right class)
+  std::map<std::string, int> label_of;
+  for (const Sample& s : test->samples()) label_of[s.id] = s.label;
+  std::string predictions;
+  for (const auto& image : m["per_image"]) {
+    const int label = label_of.at(image["id"].get<std::string>());
+    const bool right = image["iou"].get<double>() > 0.5 && image["top5"][0].get<int>() == label;
+    per_class[label].first += 1, per_class[label].second += right;
+    predictions += image["id"].get<std::string>();
+    for (const auto& c : image["top5"]) predictions.append(" ").append(std::to_string(c.get<int>()));
+    predictions += "\n";
+  }
+  double top1 = 0;
+  for (const auto& [label, counts] : per_class) top1 += counts.second / counts.first / per_class.size();
+  CHECK(m["top1_loc"].get<double>() == Approx(top1));
+  // The same classes from a predictions file give the same number.
+  std::ofstream(dir.str() + "/predictions.txt") << predictions;
+  r = c2am_command(eval + "--predictions " + dir.str() + "/predictions.txt --out " + dir.str() + "/m2.json");
+  REQUIRE(r.status == 0);
+  CHECK(nlohmann::json::parse(std::ifstream(dir.str() + "/m2.json"))["top1_loc"].get<double>() == Approx(top1));
+
+  // Refusals, each naming the problem.
+  r = c2am_command(eval + "--regressor-typo x");
+  CHECK(r.status != 0);
+  r = c2am_command("wsol eval --regressor " + dir.str() + "/cls/model.safetensors --data synthetic:16 --out " + dir.str() + "/x.json");
+  CHECK(r.status != 0);
+  CHECK_THAT(r.output, Catch::Contains("is a classifier, not a regressor"));
+  r = c2am_command(eval + "--threshold 0.3 --out " + dir.str() + "/x.json");
+  CHECK_THAT(r.output, Catch::Contains("describe boxes cut from maps"));
+  r = c2am_command("wsol eval --classifier " + dir.str() + "/cls/model.safetensors --data synthetic:16 --out " + dir.str() + "/x.json");
+  CHECK_THAT(r.output, Catch::Contains("give --regressor too"));
+  r = c2am_command("wsol regressor train --data synthetic:24 --boxes " + boxes + " --out " + dir.str() + "/reg2 " + stage);
+  CHECK(r.status != 0);
+  CHECK_THAT(r.output, Catch::Contains("no entry for"));
+  r = c2am_command("wsol regressor train --data synthetic:16 --boxes " + boxes + " --out " + dir.str() + "/reg " + stage);
+  CHECK_THAT(r.output, Catch::Contains("already holds a run"));
+  CHECK_FALSE(fs::exists(dir.str() + "/x.json"));
+}

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "c2am/io/weights.hpp"
+#include "c2am/model.hpp"
 #include "c2am/wsol/pseudo_boxes.hpp"
 #include "c2am/wsol/second_stage.hpp"
 #include "c2am/wsol/second_stage_eval.hpp"
@@ -188,4 +189,38 @@ TEST_CASE("score_localization: class means as the release, image means beside th
   CHECK(m.gt_known_loc_images == Approx(3.0 / 6));  // 0.9, 0.6, 0.7 (0.5 is not > 0.5)
   CHECK(m.top1_loc_images == Approx(1.0 / 6));      // image 0 (image 3's IoU is 0.5)
   CHECK(m.top5_loc_images == Approx(3.0 / 6));
+}
+
+TEST_CASE("trained and torchvision models load by kind; the wrong kind is named", "[stage2]") {
+  TempDir dir;
+  nn::ResNetConfig small = nn::torchvision_resnet(18);
+  small.base_width = 4;
+  // A torchvision classifier file: plain names, no metadata.
+  nn::ResNetClassifier classifier(small, 7, 3);
+  save_weights(classifier, dir.file("torchvision.safetensors"));
+  const SecondStageModel loaded =
+      load_second_stage_model(dir.file("torchvision.safetensors"), SecondStageTask::classifier);
+  CHECK(loaded.depth == 18);
+  CHECK(loaded.classes == 7);
+  const auto original = classifier.state(), read_back = loaded.model->state();
+  REQUIRE(original.size() == read_back.size());
+  for (std::size_t i = 0; i < original.size(); ++i) {
+    INFO(original[i].first);
+    CHECK(original[i].second.to_vector<double>() == read_back[i].second.to_vector<double>());
+  }
+  CHECK_THAT(error_message([&] { load_second_stage_model(dir.file("torchvision.safetensors"), SecondStageTask::regressor); }),
+             Catch::Contains("is a classifier, not a regressor"));
+  // A regressor run's model file records its task and architecture.
+  const auto data = synthetic(8);
+  SecondStageConfig c = tiny(SecondStageTask::regressor, dir, write_boxes(dir, *data));
+  c.base_width = 4, c.epochs = 1;
+  const SecondStageResult r = SecondStageTrainer(c).run(*data);
+  CHECK(load_second_stage_model(r.model, SecondStageTask::regressor).depth == 18);
+  CHECK_THAT(error_message([&] { load_second_stage_model(r.model, SecondStageTask::classifier); }),
+             Catch::Contains("is a regressor, not a classifier"));
+  // A C²AM model file is neither.
+  Model c2am_model(ModelConfig{});
+  save_weights(c2am_model, dir.file("c2am.safetensors"));
+  CHECK_THAT(error_message([&] { load_second_stage_model(dir.file("c2am.safetensors"), SecondStageTask::classifier); }),
+             Catch::Contains("neither a model of `c2am wsol regressor|classifier train` nor a torchvision ResNet"));
 }

@@ -107,6 +107,12 @@ TEST_CASE("the evaluation frame: GT scaled per axis to 256, clipped to the centr
   CHECK(gt.y0 == Approx(34));
   CHECK(gt.x1 == Approx(184));
   CHECK(gt.y1 == Approx(224));
+  // Back to the original image: (34 + 16) · 2 = 100, (184 + 16) · 2 = 400; y unscaled.
+  const Box back = box_in_original(gt, 512, 256);
+  CHECK(back.x0 == Approx(100));
+  CHECK(back.x1 == Approx(400));
+  CHECK(back.y0 == Approx(50));
+  CHECK(back.y1 == Approx(240));  // clipped to the crop's bottom edge (224 + 16)
   const Box64 predicted = regressed_box_in_crop({0.1, 0.2, 0.5, 0.25});
   CHECK(predicted.x0 == Approx(22.4));
   CHECK(predicted.y0 == Approx(44.8));

@@ -71,6 +71,15 @@ Box64 ground_truth_in_eval_crop(const Box& box, int width, int height, int resiz
   return {n.x0 * crop, n.y0 * crop, n.x1 * crop, n.y1 * crop};
 }
 
+Box box_in_original(const Box64& b, int width, int height, int resize, int crop) {
+  const int offset = round_half_even((resize - crop) / 2.0);
+  const double sx = static_cast<double>(width) / resize, sy = static_cast<double>(height) / resize;
+  Box out;
+  out.x0 = static_cast<float>((b.x0 + offset) * sx), out.x1 = static_cast<float>((b.x1 + offset) * sx);
+  out.y0 = static_cast<float>((b.y0 + offset) * sy), out.y1 = static_cast<float>((b.y1 + offset) * sy);
+  return out;
+}
+
 Box64 regressed_box_in_crop(const RegressionTarget& t, int crop) {
   return {t.x * crop, t.y * crop, t.w * crop + t.x * crop, t.h * crop + t.y * crop};
 }

@@ -139,6 +139,23 @@ void write_report(const std::string& path, const nlohmann::json& m, const std::s
        << fixed(m.at("seconds").at("pretraining"), 0) << " s, C²AM training " << fixed(m.at("seconds").at("training"), 0)
        << " s). Map " << (m.at("map_flipped").get<bool>() ? "flipped" : "not flipped")
        << " by the orientation check.</p>";
+  if (m.contains("second_stage")) {
+    const auto& s2 = m.at("second_stage");
+    const auto row = [&](const char* name, const nlohmann::json& v, bool ours) {
+      html << "<tr" << (ours ? " class='ours'" : "") << "><td>" << name << "</td><td>" << pct(v.at("gt_known_loc"))
+           << "</td><td>" << pct(v.at("top1_loc")) << "</td><td>" << pct(v.at("top5_loc")) << "</td></tr>";
+    };
+    html << "<h2>Second stage</h2><p>As the release's PSOL stage: pseudo boxes of the training split at the chosen "
+            "threshold train a box regressor, and a classifier gives the class (both started from the pretrained "
+            "backbone, " << s2.at("epochs") << " epochs each, " << fixed(s2.at("seconds"), 0)
+         << " s). Scored on the test split in the release's frame: " << s2.at("frame").get<std::string>()
+         << ". The map's boxes are scored in the same frame for comparison.</p>";
+    html << "<table><tr><th>boxes</th><th>GT-known Loc</th><th>Top-1 Loc</th><th>Top-5 Loc</th></tr>";
+    row("box regressor (second stage)", s2.at("regressor"), true);
+    row("C²AM map at the chosen threshold", s2.at("map_boxes"), false);
+    html << "</table><p>Classifier: Top-1 " << pct(s2.at("top1_cls")) << ", Top-5 " << pct(s2.at("top5_cls"))
+         << ".</p>";
+  }
   html << "<h2>Training loss</h2>" << svg_chart("step", "loss", losses);
   html << "<h2>GT-known Loc by threshold</h2>"
        << svg_chart("threshold", "GT-known Loc", sweep, m.at("threshold").get<double>(), "chosen on validation");
@@ -152,8 +169,9 @@ void write_report(const std::string& path, const nlohmann::json& m, const std::s
     html << "</div>";
   };
   html << "<h2>Test images</h2><p>Heatmap of the map; <span style='color:#28dc28'>green</span>: ground truth, "
-          "<span style='color:#e61e1e'>red</span>: predicted box at the chosen threshold. The first images of "
-          "the split:</p>";
+          "<span style='color:#e61e1e'>red</span>: predicted box at the chosen threshold"
+       << (m.contains("second_stage") ? ", <span style='color:#285af0'>blue</span>: the box regressor's box" : "")
+       << ". The first images of the split:</p>";
   grid(pictures);
   if (!worst.empty()) {
     html << "<h2>The worst test images</h2><p>Lowest IoU between the predicted box and the ground truth:</p>";

@@ -55,7 +55,54 @@ void run_batches(nn::PooledResNet& model, const Dataset& dataset, const std::vec
   }
 }
 
+// The ground truth of sample `s` in the evaluation frame of an image of `size`.
+std::vector<Box64> ground_truth_in_frame(const Sample& s, ImageSize size, const SecondStageEvalOptions& o) {
+  std::vector<Box64> out;
+  for (const Box& g : s.boxes) {
+    // On ImageNet only the boxes of the image's class count.
+    if (s.label >= 0 && g.label >= 0 && g.label != s.label) continue;
+    out.push_back(ground_truth_in_eval_crop(g, size.width, size.height, o.resize, o.crop));
+  }
+  return out;
+}
+
+double best_iou(const Box64& box, const std::vector<Box64>& ground_truth) {
+  double best = 0;
+  for (const Box64& g : ground_truth) best = std::max(best, psol_iou(box, g));
+  return best;
+}
+
 }  // namespace
+
+std::vector<RegressedImage> boxes_in_eval_frame(const Dataset& dataset, const std::vector<std::optional<Box>>& boxes,
+                                                const SecondStageEvalOptions& o) {
+  require_ground_truth_boxes(dataset);
+  check(boxes.size() == dataset.size(), "boxes_in_eval_frame", boxes.size(), " boxes for ", dataset.size(), " images");
+  std::vector<RegressedImage> out;
+  for (std::size_t i = 0; i < dataset.size(); ++i) {
+    ImageSize size;
+    try {
+      const Image image = dataset.load_image(i);
+      size = {image.width, image.height};
+    } catch (const Error& e) {
+      if (!o.on_unreadable) throw;
+      o.on_unreadable(i, e.what());
+      continue;
+    }
+    RegressedImage r;
+    r.index = i;
+    if (boxes[i]) {
+      // The box goes through the same resize and crop as the image (clipped to the crop).
+      r.box = ground_truth_in_eval_crop(*boxes[i], size.width, size.height, o.resize, o.crop);
+      r.xywh = {r.box.x0 / o.crop, r.box.y0 / o.crop, (r.box.x1 - r.box.x0) / o.crop, (r.box.y1 - r.box.y0) / o.crop};
+    }
+    r.ground_truth = ground_truth_in_frame(dataset.sample(i), size, o);
+    r.iou = best_iou(r.box, r.ground_truth);
+    out.push_back(std::move(r));
+    if (o.on_progress) o.on_progress(i + 1, dataset.size());
+  }
+  return out;
+}
 
 std::vector<RegressedImage> regress_boxes(nn::BoxRegressor& regressor, const Dataset& dataset,
                                           const SecondStageEvalOptions& o) {
@@ -72,14 +119,8 @@ std::vector<RegressedImage> regress_boxes(nn::BoxRegressor& regressor, const Dat
                   r.xywh = {v[b * 4], v[b * 4 + 1], v[b * 4 + 2], v[b * 4 + 3]};
                   r.box = regressed_box_in_crop(r.xywh, o.crop);
                   // The ground truth is scaled by the decoded image's size, as the release does.
-                  const ImageSize size = batch.sizes[b];
-                  const Sample& s = dataset.sample(r.index);
-                  for (const Box& g : s.boxes) {
-                    // On ImageNet only the boxes of the image's class count.
-                    if (s.label >= 0 && g.label >= 0 && g.label != s.label) continue;
-                    r.ground_truth.push_back(ground_truth_in_eval_crop(g, size.width, size.height, o.resize, o.crop));
-                  }
-                  for (const Box64& g : r.ground_truth) r.iou = std::max(r.iou, psol_iou(r.box, g));
+                  r.ground_truth = ground_truth_in_frame(dataset.sample(r.index), batch.sizes[b], o);
+                  r.iou = best_iou(r.box, r.ground_truth);
                   out.push_back(std::move(r));
                 }
               });

@@ -62,6 +62,10 @@ Box64 hflip(const Box64& b);
 // moved into its pixels (ResizedBBoxCrop then CenterBBoxCrop, × crop size).
 Box64 ground_truth_in_eval_crop(const Box& box, int width, int height, int resize = 256, int crop = 224);
 
+// A box of the evaluation crop back in pixels of the original width×height
+// image (the inverse of the resize and crop above; for pictures).
+Box box_in_original(const Box64& in_crop, int width, int height, int resize = 256, int crop = 224);
+
 // A regressed (x, y, w, h) in crop pixels: x0 = x·crop, x1 = w·crop + x0, not
 // clipped (as the release's inference scripts).
 Box64 regressed_box_in_crop(const RegressionTarget& xywh, int crop = 224);

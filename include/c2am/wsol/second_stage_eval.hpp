@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,14 @@ struct RegressedImage {
 // c2am::Error when the dataset has no boxes (require_ground_truth_boxes).
 std::vector<RegressedImage> regress_boxes(nn::BoxRegressor& regressor, const Dataset& dataset,
                                           const SecondStageEvalOptions& options = {});
+
+// Boxes given in pixels of each original image (pseudo boxes of `wsol boxes`,
+// another method's) moved into the same evaluation frame and scored against
+// the ground truth, for a like-for-like comparison with the regressor's.
+// `boxes[i]` belongs to sample i; images without a box (nullopt) score
+// IoU 0 with box (0, 0, 0, 0). Throws like regress_boxes.
+std::vector<RegressedImage> boxes_in_eval_frame(const Dataset& dataset, const std::vector<std::optional<Box>>& boxes,
+                                                const SecondStageEvalOptions& options = {});
 
 // The classifier's five best classes (best first; fewer when it has fewer
 // classes) for the images at `indices` of `dataset`, in that order.

@@ -163,6 +163,20 @@ TEST_CASE("the demo writes metrics, pictures, the log and a self-contained repor
   CHECK(report.find("src='http") == std::string::npos);  // nothing fetched from elsewhere
   CHECK(fs::exists(out + "/train/log.jsonl"));
   CHECK(fs::exists(out + "/vis/test_0.png"));
+  // The second stage ran from the pseudo boxes it wrote, and is reported.
+  const auto parsed = nlohmann::json::parse(metrics);
+  REQUIRE(parsed.contains("second_stage"));
+  for (const char* part : {"regressor", "map_boxes"})
+    for (const char* key : {"gt_known_loc", "top1_loc", "top5_loc"}) {
+      const double v = parsed["second_stage"][part][key].get<double>();
+      CHECK((v >= 0 && v <= 1));
+    }
+  CHECK(parsed["second_stage"]["regressor"]["top1_loc"].get<double>() <=
+        parsed["second_stage"]["regressor"]["gt_known_loc"].get<double>());
+  CHECK(wsol::read_pseudo_boxes(out + "/pseudo_boxes.json").by_id.size() == 64);
+  CHECK(fs::exists(out + "/regressor/model.safetensors"));
+  CHECK(fs::exists(out + "/classifier/model.safetensors"));
+  CHECK_THAT(report, Catch::Contains("Second stage") && Catch::Contains("box regressor"));
 
   // The wsol subcommands on the demo's model.
   const std::string model = out + "/train/model.safetensors", common = " --resize 96 --crop 96 --data synthetic:12";

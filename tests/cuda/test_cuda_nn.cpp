@@ -9,6 +9,8 @@
 #include "c2am/cuda/runtime.hpp"
 #include "c2am/io/weights.hpp"
 #include "c2am/loss/supervised.hpp"
+#include "c2am/nn/pooled_resnet.hpp"
+#include "c2am/wsol/stage2_recipe.hpp"
 #include "c2am/train/sgd.hpp"
 #include "c2am/train/trainer.hpp"
 #include "support/test_support.hpp"
@@ -123,6 +125,46 @@ TEST_CASE("GPU linear (cuBLAS), cross-entropy and MSE match the CPU", "[cuda][st
                       [](const auto& t) { return cross_entropy(t[0], {5, 0, 2, 5}); }, tol, tol);
     check_against_cpu({random_tensor({4, 4}, gen, dtype), random_tensor({4, 4}, gen, dtype)},
                       [](const auto& t) { return mse_loss(t[0], t[1]) * 50.0; }, tol, tol);
+  }
+}
+
+TEST_CASE("the second stage's regressor on the GPU matches the PyTorch fixture through two SGD steps", "[cuda][stage2]") {
+  StrictFp32 strict;
+  std::map<std::string, Tensor> fixture;
+  safetensors::Metadata metadata;
+  for (auto& [name, t] : safetensors::load(std::string(C2AM_TEST_DATA_DIR) + "/parity_stage2_tiny.safetensors", &metadata))
+    fixture[name] = t;
+  nn::ResNetConfig backbone = nn::torchvision_resnet(18);
+  backbone.base_width = std::stoi(metadata.at("base_width"));
+  nn::BoxRegressor model(backbone);
+  LoadOptions options;
+  options.strip_prefix = "reg.param.";
+  load_state(model, safetensors::NamedTensors(fixture.begin(), fixture.end()), options);
+  model.to(Device::cuda());
+  model.train();
+  Sgd sgd(wsol::stage2_groups(model, 2.0, 1e-4), {0.9, false});
+  const auto rel = [](const Tensor& actual, const Tensor& expected) {
+    const auto a = actual.to(Device::cpu()).to(DType::Float64).to_vector<double>();
+    const auto e = expected.to(DType::Float64).to_vector<double>();
+    double diff = 0, scale = 0;
+    for (std::size_t i = 0; i < a.size(); ++i) diff = std::max(diff, std::abs(a[i] - e[i])), scale = std::max(scale, std::abs(e[i]));
+    return scale > 0 ? diff / scale : diff;
+  };
+  for (int step = 0; step < 2; ++step) {
+    INFO("step " << step);
+    const std::string at = "reg.step" + std::to_string(step) + ".";
+    sgd.zero_grad();
+    const Tensor out = model.forward(fixture.at("reg.input").to(Device::cuda()));
+    const Tensor loss = wsol::regression_loss(out, fixture.at("reg.target").to(Device::cuda()));
+    CHECK(rel(out, fixture.at(at + "out")) <= 1e-4);
+    CHECK(rel(loss, fixture.at(at + "loss")) <= 1e-4);
+    loss.backward();
+    sgd.step(scheduled_lr(Schedule::Cosine, std::stod(metadata.at("lr")), static_cast<std::size_t>(step),
+                          std::stoul(metadata.at("t_max"))));
+    for (const auto& [name, t] : model.state()) {
+      INFO(name);
+      CHECK(rel(t, fixture.at(at + "after." + name)) <= 1e-4);
+    }
   }
 }
 

@@ -35,17 +35,9 @@ struct Fixture {
   }
 };
 
-// max |a − b| / max |b|: the error relative to the tensor's scale.
 double relative_error(const Tensor& actual, const Tensor& expected) {
   REQUIRE(actual.shape() == expected.shape());
-  const auto a = actual.to_vector<double>(), e = expected.to_vector<double>();
-  double diff = 0, scale = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::isnan(a[i])) return INFINITY;
-    diff = std::max(diff, std::abs(a[i] - e[i]));
-    scale = std::max(scale, std::abs(e[i]));
-  }
-  return scale > 0 ? diff / scale : diff;
+  return c2am::testing::scale_relative_error(actual, expected);
 }
 
 // Checks every pair and reports the worst error of the family.

@@ -23,7 +23,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 import torchvision
 from safetensors.torch import save_file
-from torchvision.models.resnet import BasicBlock, ResNet
+
+from tiny_resnet import TinyResNet, randomize
 
 DEPTH = 18
 BASE_WIDTH = 4
@@ -33,24 +34,11 @@ BATCH, SIZE = 4, 64
 SEED = 2022
 
 
-class TinyResNet(ResNet):
-    """torchvision's ResNet-18 topology at base width BASE_WIDTH."""
+class C2amBackbone(TinyResNet):
+    """The tiny ResNet at C²AM's strides, its layer4 and layer3 concatenated."""
 
     def __init__(self):
-        nn.Module.__init__(self)
-        self._norm_layer = nn.BatchNorm2d
-        self.inplanes = BASE_WIDTH
-        self.dilation = 1
-        self.groups = 1
-        self.base_width = 64  # BasicBlock insists on its default group width
-        self.conv1 = nn.Conv2d(3, BASE_WIDTH, kernel_size=7, stride=2, padding=3, bias=False)
-        self.bn1 = nn.BatchNorm2d(BASE_WIDTH)
-        self.relu = nn.ReLU(inplace=True)
-        self.maxpool = nn.MaxPool2d(kernel_size=3, stride=2, padding=1)
-        self.layer1 = self._make_layer(BasicBlock, BASE_WIDTH, 2, stride=STRIDES[0])
-        self.layer2 = self._make_layer(BasicBlock, BASE_WIDTH * 2, 2, stride=STRIDES[1])
-        self.layer3 = self._make_layer(BasicBlock, BASE_WIDTH * 4, 2, stride=STRIDES[2])
-        self.layer4 = self._make_layer(BasicBlock, BASE_WIDTH * 8, 2, stride=STRIDES[3])
+        super().__init__(BASE_WIDTH, STRIDES)
 
     def forward(self, x):
         x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
@@ -69,7 +57,7 @@ class Head(nn.Module):
 class Net(nn.Module):
     def __init__(self):
         super().__init__()
-        self.backbone = TinyResNet()
+        self.backbone = C2amBackbone()
         self.ac_head = Head(BASE_WIDTH * 12)
 
     def forward(self, images):
@@ -115,17 +103,7 @@ def torchvision_names():
 def main():
     torch.manual_seed(SEED)
     net = Net()
-    with torch.no_grad():
-        for name, t in net.state_dict().items():
-            if name.endswith("num_batches_tracked"):
-                t.fill_(3)
-            elif "bn" in name or "downsample.1" in name:
-                if name.endswith("running_var") or name.endswith("weight"):
-                    t.uniform_(0.5, 1.5)
-                else:
-                    t.uniform_(-0.5, 0.5)
-            else:
-                t.normal_(0.0, (2.0 / t[0].numel()) ** 0.5)
+    randomize(net)
     initial = {f"param.{k}": v.detach().clone() for k, v in net.state_dict().items()}
     images = torch.randn(BATCH, 3, SIZE, SIZE)
 

@@ -30,9 +30,11 @@ import torch.nn as nn
 import torch.nn.functional as F
 import torchvision
 from safetensors.torch import save_file
-from torchvision.models.resnet import BasicBlock, ResNet
+
+from tiny_resnet import TinyResNet, randomize
 
 BASE_WIDTH = 4
+STRIDES = (1, 2, 2, 2)  # torchvision's
 CLASSES = 5
 BATCH, SIZE = 4, 64
 LR, T_MAX, STEPS = 0.002, 10, 2
@@ -41,43 +43,6 @@ SEED = 2020
 
 def release_regressor_head(channels):
     return nn.Sequential(nn.Linear(channels, 512), nn.ReLU(), nn.Linear(512, 4), nn.Sigmoid())
-
-
-class TinyResNet(ResNet):
-    """torchvision's ResNet-18 topology at base width BASE_WIDTH, standard strides."""
-
-    def __init__(self, fc):
-        nn.Module.__init__(self)
-        self._norm_layer = nn.BatchNorm2d
-        self.inplanes = BASE_WIDTH
-        self.dilation = 1
-        self.groups = 1
-        self.base_width = 64  # BasicBlock insists on its default group width
-        self.conv1 = nn.Conv2d(3, BASE_WIDTH, kernel_size=7, stride=2, padding=3, bias=False)
-        self.bn1 = nn.BatchNorm2d(BASE_WIDTH)
-        self.relu = nn.ReLU(inplace=True)
-        self.maxpool = nn.MaxPool2d(kernel_size=3, stride=2, padding=1)
-        self.layer1 = self._make_layer(BasicBlock, BASE_WIDTH, 2)
-        self.layer2 = self._make_layer(BasicBlock, BASE_WIDTH * 2, 2, stride=2)
-        self.layer3 = self._make_layer(BasicBlock, BASE_WIDTH * 4, 2, stride=2)
-        self.layer4 = self._make_layer(BasicBlock, BASE_WIDTH * 8, 2, stride=2)
-        self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
-        self.fc = fc
-
-
-def randomize(net):
-    with torch.no_grad():
-        for name, t in net.state_dict().items():
-            if name.endswith("num_batches_tracked"):
-                t.fill_(3)
-            elif "bn" in name or "downsample.1" in name:
-                if name.endswith("running_var") or name.endswith("weight"):
-                    t.uniform_(0.5, 1.5)
-                else:
-                    t.uniform_(-0.5, 0.5)
-            else:
-                fan_in = t[0].numel() if t.dim() > 1 else t.numel()
-                t.normal_(0.0, (2.0 / fan_in) ** 0.5)
 
 
 def torchvision_names():
@@ -89,7 +54,7 @@ def torchvision_names():
 
 
 def regressor_part(tensors):
-    net = TinyResNet(release_regressor_head(BASE_WIDTH * 8))
+    net = TinyResNet(BASE_WIDTH, STRIDES, release_regressor_head(BASE_WIDTH * 8))
     randomize(net)
     tensors.update({f"reg.param.{k}": v.detach().clone() for k, v in net.state_dict().items()})
     images = torch.randn(BATCH, 3, SIZE, SIZE)
@@ -121,7 +86,7 @@ def regressor_part(tensors):
 
 
 def classifier_part(tensors):
-    net = TinyResNet(nn.Linear(BASE_WIDTH * 8, CLASSES))
+    net = TinyResNet(BASE_WIDTH, STRIDES, nn.Linear(BASE_WIDTH * 8, CLASSES))
     randomize(net)
     tensors.update({f"cls.param.{k}": v.detach().clone() for k, v in net.state_dict().items()})
     images = torch.randn(BATCH, 3, SIZE, SIZE)

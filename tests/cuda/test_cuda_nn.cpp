@@ -143,13 +143,7 @@ TEST_CASE("the second stage's regressor on the GPU matches the PyTorch fixture t
   model.to(Device::cuda());
   model.train();
   Sgd sgd(wsol::stage2_groups(model, 2.0, 1e-4), {0.9, false});
-  const auto rel = [](const Tensor& actual, const Tensor& expected) {
-    const auto a = actual.to(Device::cpu()).to(DType::Float64).to_vector<double>();
-    const auto e = expected.to(DType::Float64).to_vector<double>();
-    double diff = 0, scale = 0;
-    for (std::size_t i = 0; i < a.size(); ++i) diff = std::max(diff, std::abs(a[i] - e[i])), scale = std::max(scale, std::abs(e[i]));
-    return scale > 0 ? diff / scale : diff;
-  };
+  const auto rel = c2am::testing::scale_relative_error;
   for (int step = 0; step < 2; ++step) {
     INFO("step " << step);
     const std::string at = "reg.step" + std::to_string(step) + ".";
@@ -186,12 +180,7 @@ TEST_CASE("the whole model on the GPU matches the PyTorch parity fixture", "[cud
   const ModelOutput out = model.forward(fixture.at("input").to(Device::cuda()));
   const ContrastiveLossTerms loss = contrastive_loss(out.fg, out.bg, std::stod(metadata.at("alpha")));
   loss.total.backward();
-  const auto rel = [](const Tensor& actual, const Tensor& expected) {
-    const auto a = actual.to(Device::cpu()).to_vector<double>(), e = expected.to_vector<double>();
-    double diff = 0, scale = 0;
-    for (std::size_t i = 0; i < a.size(); ++i) diff = std::max(diff, std::abs(a[i] - e[i])), scale = std::max(scale, std::abs(e[i]));
-    return scale > 0 ? diff / scale : diff;
-  };
+  const auto rel = c2am::testing::scale_relative_error;
   CHECK(rel(out.map, fixture.at("out.map")) <= 1e-4);
   CHECK(rel(out.fg, fixture.at("out.fg")) <= 1e-4);
   CHECK(rel(loss.total, fixture.at("loss.total")) <= 1e-4);

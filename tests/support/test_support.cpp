@@ -21,6 +21,19 @@ Tensor non_contiguous(const Tensor& t) {
   return t.permute(reversed).contiguous().permute(reversed);
 }
 
+double scale_relative_error(const Tensor& actual, const Tensor& expected) {
+  if (actual.shape() != expected.shape()) return INFINITY;
+  const auto a = actual.to(Device::cpu()).to(DType::Float64).to_vector<double>();
+  const auto e = expected.to(Device::cpu()).to(DType::Float64).to_vector<double>();
+  double diff = 0, scale = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (std::isnan(a[i])) return INFINITY;
+    diff = std::max(diff, std::abs(a[i] - e[i]));
+    scale = std::max(scale, std::abs(e[i]));
+  }
+  return scale > 0 ? diff / scale : diff;
+}
+
 Comparison compare(const Tensor& actual, const Tensor& expected, double rtol, double atol) {
   Comparison result;
   if (!actual.defined() || !expected.defined()) {

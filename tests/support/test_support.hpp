@@ -29,6 +29,12 @@ struct Comparison {
 // no NaN in either (NaN never passes).
 Comparison compare(const Tensor& actual, const Tensor& expected, double rtol, double atol);
 
+// max |actual − expected| / max |expected| (the error relative to the
+// tensor's scale; the absolute error when expected is all zeros), on any
+// device and dtype; infinity for a NaN in actual or another shape. The
+// measure of the PyTorch parity tests.
+double scale_relative_error(const Tensor& actual, const Tensor& expected);
+
 // For results whose float32 rounding error depends on conditioning (sums that
 // cancel, 1/(1 − s) near s = 1): `actual` may be off from the float64
 // `reference` by at most `factor` times the error of `peer` (the reference

@@ -10,6 +10,7 @@
 #include "c2am/data/loader.hpp"
 #include "c2am/inference.hpp"
 #include "c2am/io/visualize.hpp"
+#include "c2am/loss/supervised.hpp"
 #include "c2am/ops/ops.hpp"
 #include "c2am/train/trainer.hpp"
 #include "c2am/wsol/evaluate.hpp"
@@ -51,8 +52,8 @@ TrainTransform train_transform(const DemoConfig& c) {
   return {c.image_size, c.image_size * 5 / 6, true, Interpolation::Bilinear};
 }
 
-// Shape classification with softmax cross-entropy, written with the public
-// ops; the classifier weights are dropped afterwards.
+// Shape classification with softmax cross-entropy; the classifier weights
+// are dropped afterwards.
 void pretrain_backbone(const DemoConfig& c, const Dataset& train, const std::string& path) {
   Generator gen(c.seed + 101);
   nn::ResNet net(demo_backbone(c), gen);
@@ -73,13 +74,9 @@ void pretrain_backbone(const DemoConfig& c, const Dataset& train, const std::str
     loader.start_epoch(epoch);
     while (auto batch = loader.next()) {
       const Tensor logits = matmul(mean(net.forward(batch->images), {2, 3}), classifier);
-      const Tensor shift = max(logits, {1}, true).detach();
-      const Tensor log_normalizer = log(sum(exp(logits - shift), {1}, true)) + shift;
-      std::vector<float> onehot(batch->indices.size() * static_cast<std::size_t>(classes), 0.0f);
-      for (std::size_t i = 0; i < batch->indices.size(); ++i)
-        onehot[i * classes + train.sample(batch->indices[i]).label] = 1.0f;
-      const Tensor target = from_vector<float>(onehot, {static_cast<std::int64_t>(batch->indices.size()), classes});
-      const Tensor loss = mean(sum((log_normalizer - logits) * target, {1}));
+      std::vector<std::int64_t> labels;
+      for (std::size_t i : batch->indices) labels.push_back(train.sample(i).label);
+      const Tensor loss = cross_entropy(logits, labels);
       sgd.zero_grad();
       loss.backward();
       sgd.step(scheduled_lr(Schedule::Cosine, 0.05, step, total));

@@ -25,6 +25,7 @@
 #include "c2am/nn/module.hpp"
 #include "c2am/nn/pooled_resnet.hpp"
 #include "c2am/nn/resnet.hpp"
+#include "c2am/train/adam.hpp"
 #include "c2am/train/sgd.hpp"
 #include "c2am/train/trainer.hpp"
 #include "c2am/version.hpp"
@@ -41,4 +42,5 @@
 #include "c2am/wsss/cues.hpp"
 #include "c2am/wsss/maps.hpp"
 #include "c2am/wsss/report.hpp"
+#include "c2am/wsss/saliency_net.hpp"
 #include "c2am/ops/ops.hpp"

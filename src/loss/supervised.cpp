@@ -1,9 +1,32 @@
 #include "c2am/loss/supervised.hpp"
 
+#include "c2am/autograd/grad_mode.hpp"
+#include "c2am/autograd/node.hpp"
 #include "c2am/core/error.hpp"
 #include "c2am/ops/ops.hpp"
 
 namespace c2am {
+
+namespace {
+
+// d/dx = (sigmoid(x) − y)·scale; the targets get no gradient.
+class BceWithLogitsBackward : public autograd::Node {
+ public:
+  BceWithLogitsBackward(const Tensor& logits, const Tensor& targets, double scale)
+      : logits_(logits), targets_(targets), scale_(scale) {}
+  std::vector<Tensor> apply(const Tensor& grad_output) override {
+    const Tensor x = logits_.get(name()), y = targets_.get(name());
+    return {(sigmoid(x) - y) * (grad_output * scale_), Tensor()};
+  }
+  const char* name() const override { return "bce_with_logits_sum"; }
+  void release() override { logits_.release(), targets_.release(); }
+
+ private:
+  autograd::SavedTensor logits_, targets_;
+  double scale_;
+};
+
+}  // namespace
 
 Tensor log_softmax(const Tensor& logits) {
   check(logits.dim() == 2 && logits.shape()[1] >= 1, "log_softmax", "expects logits [N, K], got ",
@@ -38,6 +61,19 @@ Tensor mse_loss(const Tensor& prediction, const Tensor& target) {
   check(prediction.numel() > 0, "mse_loss", "empty input ", prediction.describe());
   const Tensor difference = prediction - target;
   return mean(difference * difference);
+}
+
+Tensor bce_with_logits_sum(const Tensor& logits, const Tensor& targets, double scale) {
+  check(logits.shape() == targets.shape(), "bce_with_logits_sum", "logits ", logits.describe(), " and targets ",
+        targets.describe(), " differ in shape");
+  Tensor loss;
+  {
+    NoGradGuard no_grad;
+    const Tensor x = logits.detach(), y = targets.detach();
+    const Tensor m = relu(-x);
+    loss = sum((1.0 - y) * x + m + log(exp(-m) + exp(-x - m))) * scale;
+  }
+  return autograd::record<BceWithLogitsBackward>(loss, {logits, targets}, logits.detach(), targets.detach(), scale);
 }
 
 }  // namespace c2am

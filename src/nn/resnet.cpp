@@ -27,13 +27,14 @@ Architecture architecture(int depth) {
 
 // torchvision: kaiming_normal_(mode="fan_out", nonlinearity="relu").
 std::shared_ptr<Conv2d> make_conv(std::int64_t in, std::int64_t out, std::int64_t kernel, std::int64_t stride,
-                                  DType dtype, Generator& gen) {
+                                  DType dtype, Generator& gen, std::int64_t dilation = 1) {
   Conv2dOptions o;
   o.in_channels = in;
   o.out_channels = out;
   o.kernel = kernel;
   o.stride = stride;
-  o.padding = kernel / 2;
+  o.dilation = dilation;
+  o.padding = dilation * (kernel / 2);
   o.dtype = dtype;
   auto conv = std::make_shared<Conv2d>(o, gen);
   NoGradGuard no_grad;
@@ -42,20 +43,28 @@ std::shared_ptr<Conv2d> make_conv(std::int64_t in, std::int64_t out, std::int64_
   return conv;
 }
 
+struct BlockShape {
+  bool bottleneck = true;
+  std::int64_t in = 0, planes = 0, stride = 1, dilation = 1;
+  bool stride_in_1x1 = false;  // Caffe's bottleneck: the stride on conv1, not on the 3×3
+};
+
 // Basic block (expansion 1) or bottleneck (expansion 4, stride on the 3×3
-// convolution as torchvision v1.5), with the optional downsample branch.
+// convolution as torchvision v1.5 unless stride_in_1x1), with the optional
+// downsample branch.
 class Block : public Layer {
  public:
-  Block(bool bottleneck, std::int64_t in, std::int64_t planes, std::int64_t stride, DType dtype, Generator& gen) {
-    const std::int64_t expansion = bottleneck ? 4 : 1;
+  Block(const BlockShape& b, DType dtype, Generator& gen) {
+    const std::int64_t in = b.in, planes = b.planes, stride = b.stride, d = b.dilation;
+    const std::int64_t expansion = b.bottleneck ? 4 : 1;
     const std::int64_t out = planes * expansion;
-    if (bottleneck) {
-      add("conv1", make_conv(in, planes, 1, 1, dtype, gen), planes, dtype);
-      add("conv2", make_conv(planes, planes, 3, stride, dtype, gen), planes, dtype);
+    if (b.bottleneck) {
+      add("conv1", make_conv(in, planes, 1, b.stride_in_1x1 ? stride : 1, dtype, gen), planes, dtype);
+      add("conv2", make_conv(planes, planes, 3, b.stride_in_1x1 ? 1 : stride, dtype, gen, d), planes, dtype);
       add("conv3", make_conv(planes, out, 1, 1, dtype, gen), out, dtype);
     } else {
-      add("conv1", make_conv(in, planes, 3, stride, dtype, gen), planes, dtype);
-      add("conv2", make_conv(planes, planes, 3, 1, dtype, gen), planes, dtype);
+      add("conv1", make_conv(in, planes, 3, stride, dtype, gen, d), planes, dtype);
+      add("conv2", make_conv(planes, planes, 3, 1, dtype, gen, d), planes, dtype);
     }
     if (stride != 1 || in != out) {
       downsample_ = std::make_shared<Sequential>();
@@ -92,6 +101,7 @@ ResNet::ResNet(const ResNetConfig& config, Generator& gen) : config_(config) {
   const Architecture arch = architecture(config.depth);
   check(config.base_width >= 1, "ResNet", "base_width must be positive, got ", config.base_width);
   for (int s : config.strides) check(s == 1 || s == 2, "ResNet", "stage strides must be 1 or 2, got ", s);
+  for (int d : config.dilations) check(d >= 1 && d <= 8, "ResNet", "stage dilations must be in [1, 8], got ", d);
   check(!config.stages.empty(), "ResNet", "no output stages chosen");
 
   conv1_ = register_module("conv1", make_conv(3, config.base_width, 7, 2, config.dtype, gen));
@@ -104,8 +114,12 @@ ResNet::ResNet(const ResNetConfig& config, Generator& gen) : config_(config) {
     const std::int64_t planes = config.base_width << stage;
     auto layer = std::make_shared<Sequential>();
     for (int b = 0; b < arch.blocks[stage]; ++b) {
-      layer->push_back(std::make_shared<Block>(arch.bottleneck, in, planes, b == 0 ? config.strides[stage] : 1,
-                                               config.dtype, gen));
+      BlockShape shape;
+      shape.bottleneck = arch.bottleneck, shape.in = in, shape.planes = planes;
+      shape.stride = b == 0 ? config.strides[stage] : 1;
+      shape.dilation = config.dilations[stage];
+      shape.stride_in_1x1 = config.stride_in_1x1;
+      layer->push_back(std::make_shared<Block>(shape, config.dtype, gen));
       in = planes * expansion;
     }
     layers_[stage] = register_module("layer" + std::to_string(stage + 1), layer);
@@ -130,10 +144,27 @@ ResNet::ResNet(const ResNetConfig& config, Generator& gen) : config_(config) {
   }
 }
 
+Pool2dParams ResNet::stem_pool() const {
+  Pool2dParams p = Pool2dParams::square(3, 2, 1);
+  p.ceil_mode = config_.stem_pool_ceil_mode;
+  return p;
+}
+
+std::vector<Tensor> ResNet::forward_all_stages(const Tensor& images) {
+  check(images.dim() == 4 && images.size(1) == 3, "ResNet", "expected images [N, 3, H, W], got ", images.describe());
+  std::vector<Tensor> out{relu(bn1_->forward(conv1_->forward(images)))};
+  Tensor x = max_pool2d(out.front(), stem_pool());
+  for (int stage = 0; stage < 4; ++stage) {
+    x = layers_[stage]->forward(x);
+    out.push_back(x);
+  }
+  return out;
+}
+
 Tensor ResNet::forward(const Tensor& images) {
   check(images.dim() == 4 && images.size(1) == 3, "ResNet", "expected images [N, 3, H, W], got ", images.describe());
   Tensor x = relu(bn1_->forward(conv1_->forward(images)));
-  x = max_pool2d(x, Pool2dParams::square(3, 2, 1));
+  x = max_pool2d(x, stem_pool());
   std::array<Tensor, 4> outputs;
   const int last = *std::max_element(selected_.begin(), selected_.end());
   for (int stage = 0; stage <= last; ++stage) {

@@ -110,6 +110,12 @@ TEST_CASE("GPU max and average pooling (cuDNN) match the CPU", "[cuda][pool]") {
     check_against_cpu({x}, [](const auto& t) { return max_pool2d(t[0], Pool2dParams::square(3, 2, 1)); }, 1e-6, 1e-6);
     check_against_cpu({x}, [](const auto& t) { return avg_pool2d(t[0], Pool2dParams::square(3, 2, 1)); }, 1e-6, 1e-6);
     check_against_cpu({x}, [](const auto& t) { return adaptive_avg_pool2d(t[0], 1, 1); }, 1e-6, 1e-6);
+    // PoolNet's pyramid bins, its ceil-mode stem pooling and align-corners upsampling.
+    check_against_cpu({x}, [](const auto& t) { return adaptive_avg_pool2d(t[0], 3, 5); }, 1e-6, 1e-6);
+    Pool2dParams ceil = Pool2dParams::square(3, 2, 1);
+    ceil.ceil_mode = true;
+    check_against_cpu({x}, [ceil](const auto& t) { return max_pool2d(t[0], ceil); }, 1e-6, 1e-6);
+    check_against_cpu({x}, [](const auto& t) { return resize_bilinear(t[0], 20, 9, true); }, 1e-6, 1e-6);
   }
 }
 

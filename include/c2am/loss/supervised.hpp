@@ -27,4 +27,12 @@ Tensor cross_entropy(const Tensor& logits, const std::vector<std::int64_t>& labe
 // otherwise or when empty.
 Tensor mse_loss(const Tensor& prediction, const Tensor& target);
 
+// Σ over every element of torch.nn.functional.binary_cross_entropy_with_logits
+// (reduction "sum"), times `scale`: per element (1 − y)·x + m + log(e^−m +
+// e^(−x−m)) with m = max(−x, 0), torch's overflow-free form. Its gradient
+// is (sigmoid(x) − y)·scale, exact at x = 0 too. logits and targets of one
+// shape, dtype and device; targets in [0, 1] (not checked: soft labels are
+// allowed). PoolNet trains with scale = 1 / its accumulation count.
+Tensor bce_with_logits_sum(const Tensor& logits, const Tensor& targets, double scale = 1.0);
+
 }  // namespace c2am

@@ -10,6 +10,7 @@
 
 #include "c2am/core/generator.hpp"
 #include "c2am/nn/layers.hpp"
+#include "c2am/ops/pooling.hpp"
 
 namespace c2am::nn {
 
@@ -21,6 +22,13 @@ struct ResNetConfig {
   // resolution (with the default strides layer3 and layer4 do).
   std::vector<std::string> stages{"layer4", "layer3"};
   DType dtype = DType::Float32;
+  // Variants of other codes' ResNets (defaults: torchvision's). PoolNet's
+  // DeepLab ResNet-50 puts a bottleneck's stride on its first 1×1
+  // convolution (Caffe's ResNet), pools the stem with ceil_mode and dilates
+  // layer4's 3×3 convolutions by 2 at stride 1.
+  bool stride_in_1x1 = false;
+  bool stem_pool_ceil_mode = false;
+  std::array<int, 4> dilations{1, 1, 1, 1};  // of each stage's 3×3 convolutions (padding = dilation)
 };
 
 class ResNet : public Module {
@@ -31,6 +39,9 @@ class ResNet : public Module {
 
   // images [N, 3, H, W] -> concatenated stage features [N, C, H/s, W/s].
   Tensor forward(const Tensor& images);
+  // Every stage: the stem after its ReLU (before the max pool), then
+  // layer1..layer4 (what PoolNet's top-down path reads).
+  std::vector<Tensor> forward_all_stages(const Tensor& images);
   // C of the concatenated features (768 for ResNet-18/34, 3072 for 50/101
   // at base width 64).
   std::int64_t feature_channels() const { return feature_channels_; }
@@ -39,6 +50,7 @@ class ResNet : public Module {
   const ResNetConfig& config() const { return config_; }
 
  private:
+  Pool2dParams stem_pool() const;
   ResNetConfig config_;
   std::shared_ptr<Conv2d> conv1_;
   std::shared_ptr<BatchNorm2d> bn1_;

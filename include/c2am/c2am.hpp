@@ -43,4 +43,5 @@
 #include "c2am/wsss/maps.hpp"
 #include "c2am/wsss/report.hpp"
 #include "c2am/wsss/saliency_net.hpp"
+#include "c2am/wsss/refine.hpp"
 #include "c2am/ops/ops.hpp"

@@ -69,21 +69,9 @@ std::vector<float> read_map(const std::string& path, const Image& image) {
 }
 
 // A background cue written by `wsss cues` (or the release): 0 background,
-// 255 foreground, read as sample values (a 16-bit cue keeps its values).
+// 255 foreground.
 std::vector<std::uint8_t> read_cue(const std::string& path, const Image& image) {
-  check(fs::exists(path), "wsss", "no cue ", path, " (run `c2am wsss cues` first)");
-  const LabelMap png = read_label_png(path);
-  check(!png.colour, "wsss", path, " is a colour picture; a cue is a gray PNG (0 background, 255 foreground)");
-  check(png.width == image.width && png.height == image.height, "wsss", path, " is ", png.width, "x", png.height,
-        " but its image is ", image.width, "x", image.height);
-  std::vector<std::uint8_t> cue(png.ids.size());
-  for (std::size_t p = 0; p < cue.size(); ++p) {
-    const std::uint16_t v = png.ids[p];
-    check(v <= 255, "wsss", path, ": pixel (x ", p % png.width, ", y ", p / png.width, ") holds ", v,
-          "; a cue holds 0 (background) to 255 (foreground)");
-    cue[p] = static_cast<std::uint8_t>(v);
-  }
-  return cue;
+  return wsss::read_cue(path, image.width, image.height);
 }
 
 int run_maps(const WsssOptions& o) {

@@ -87,7 +87,7 @@ Loader::Result Loader::make_batch(std::size_t number) const {
       }
     }
     if (images.empty()) throw Error("Loader: every image of batch " + std::to_string(number) + " was unreadable");
-    batch.images = to_batch(images);
+    batch.images = config_.collate ? config_.collate(images) : to_batch(images);
     result.batch = std::move(batch);
   } catch (...) {
     result.error = std::current_exception();

@@ -32,11 +32,12 @@ void prepare_output_dir(const std::string& output_dir, bool resume, bool overwri
         ec ? " (" + ec.message() + ")" : std::string(" (a file has that name)"));
 }
 
-void save_checkpoint(const std::string& path, const std::string& format, const nn::Module& model, const Sgd& sgd,
-                     const RunPosition& at, const nlohmann::json& config, const nlohmann::json& history) {
+void save_checkpoint(const std::string& path, const std::string& format, const nn::Module& model,
+                     const nn::NamedTensors& optimizer, const RunPosition& at, const nlohmann::json& config,
+                     const nlohmann::json& history) {
   safetensors::NamedTensors tensors;
   for (const auto& [name, t] : model.state()) tensors.emplace_back("model." + name, t);
-  for (const auto& [name, t] : sgd.state()) tensors.emplace_back("optim." + name, t);
+  for (const auto& [name, t] : optimizer) tensors.emplace_back("optim." + name, t);
   safetensors::Metadata metadata = {{"format", format},
                                     {"step", std::to_string(at.step)},
                                     {"epoch", std::to_string(at.epoch)},
@@ -47,7 +48,8 @@ void save_checkpoint(const std::string& path, const std::string& format, const n
   safetensors::save(path, tensors, metadata);
 }
 
-RunPosition load_checkpoint(const std::string& path, const std::string& format, nn::Module& model, Sgd& sgd) {
+RunPosition load_checkpoint(const std::string& path, const std::string& format, nn::Module& model,
+                            const std::function<void(const nn::NamedTensors&)>& load_optimizer) {
   safetensors::Metadata metadata;
   const auto tensors = safetensors::load(path, &metadata);
   check(metadata.count("format") && metadata.at("format") == format, "resume", path, " is not a ", format,
@@ -55,10 +57,10 @@ RunPosition load_checkpoint(const std::string& path, const std::string& format, 
   LoadOptions model_options;
   model_options.strip_prefix = "model.";
   load_state(model, tensors, model_options, path);
-  safetensors::NamedTensors momentum;
+  safetensors::NamedTensors optimizer;
   for (const auto& [name, t] : tensors)
-    if (name.rfind("optim.", 0) == 0) momentum.emplace_back(name.substr(6), t);
-  sgd.load_state(momentum);
+    if (name.rfind("optim.", 0) == 0) optimizer.emplace_back(name.substr(6), t);
+  load_optimizer(optimizer);
   RunPosition at;
   try {
     at.step = std::stoull(metadata.at("step"));

@@ -12,7 +12,6 @@
 #include <string>
 
 #include "c2am/nn/module.hpp"
-#include "c2am/train/sgd.hpp"
 
 namespace c2am::train {
 
@@ -27,9 +26,13 @@ struct RunPosition {
 
 // `format` names the checkpoint kind ("c2am-checkpoint-1"); a checkpoint of
 // another kind is refused when loading or resuming.
-void save_checkpoint(const std::string& path, const std::string& format, const nn::Module& model, const Sgd& sgd,
-                     const RunPosition& at, const nlohmann::json& config, const nlohmann::json& history);
-RunPosition load_checkpoint(const std::string& path, const std::string& format, nn::Module& model, Sgd& sgd);
+// `optimizer`: the optimizer's state (Sgd::state, Adam::state), stored as
+// "optim.<name>" and handed back to `load_optimizer` on loading.
+void save_checkpoint(const std::string& path, const std::string& format, const nn::Module& model,
+                     const nn::NamedTensors& optimizer, const RunPosition& at, const nlohmann::json& config,
+                     const nlohmann::json& history);
+RunPosition load_checkpoint(const std::string& path, const std::string& format, nn::Module& model,
+                            const std::function<void(const nn::NamedTensors&)>& load_optimizer);
 
 // The checkpoint's recorded configuration against `config` (resume_check.hpp);
 // returns the history of changes to record, this resume's included.

@@ -160,7 +160,7 @@ TrainResult Trainer::run(const Dataset& dataset) {
   train::RunPosition at;
   at.extra["flipped"] = "0";
   if (config_.resume) {
-    at = train::load_checkpoint(checkpoint, kCheckpointFormat, model, sgd);
+    at = train::load_checkpoint(checkpoint, kCheckpointFormat, model, [&](const nn::NamedTensors& t) { sgd.load_state(t); });
     check(at.epoch < config_.epochs, "resume", checkpoint, " has completed ", at.epoch, " epoch(s) (", at.step,
           " steps); epochs ", config_.epochs, " leaves nothing to train. Give more epochs to continue it");
     train::truncate_log(log_path, at.step);
@@ -247,7 +247,7 @@ TrainResult Trainer::run(const Dataset& dataset) {
         check(train::all_finite(model), "train", "the weights became non-finite at step ", at.step - 1, "; ",
               fs::exists(checkpoint) ? "the last good checkpoint is " + checkpoint : "no checkpoint was written yet",
               ". Lower the learning rate or check the inputs.");
-        train::save_checkpoint(checkpoint, kCheckpointFormat, model, sgd, at, describe(config_), history);
+        train::save_checkpoint(checkpoint, kCheckpointFormat, model, sgd.state(), at, describe(config_), history);
         saved_this_position = true;
       }
       if (last_of_epoch) break;
@@ -257,7 +257,7 @@ TrainResult Trainer::run(const Dataset& dataset) {
   if (!saved_this_position) {
     check(train::all_finite(model), "train", "the weights became non-finite; ",
           fs::exists(checkpoint) ? "the last good checkpoint is " + checkpoint : "no checkpoint was written yet");
-    train::save_checkpoint(checkpoint, kCheckpointFormat, model, sgd, at, describe(config_), history);
+    train::save_checkpoint(checkpoint, kCheckpointFormat, model, sgd.state(), at, describe(config_), history);
   }
   save_weights(model, config_.output_dir + "/model.safetensors",
                {{"flipped", flipped ? "1" : "0"},

@@ -273,7 +273,7 @@ SecondStageResult SecondStageTrainer::run(const Dataset& all) {
   const std::string log_path = c.output_dir + "/log.jsonl";
   train::RunPosition at;
   if (c.resume) {
-    at = train::load_checkpoint(checkpoint, kCheckpointFormat, *model, sgd);
+    at = train::load_checkpoint(checkpoint, kCheckpointFormat, *model, [&](const nn::NamedTensors& t) { sgd.load_state(t); });
     check(at.epoch < c.epochs, "resume", checkpoint, " has completed ", at.epoch, " epoch(s) (", at.step,
           " steps); epochs ", c.epochs, " leaves nothing to train. Give more epochs to continue it");
     train::truncate_log(log_path, at.step);
@@ -343,7 +343,7 @@ SecondStageResult SecondStageTrainer::run(const Dataset& all) {
       if (last_of_epoch || (c.checkpoint_every && at.step % c.checkpoint_every == 0)) {
         check(train::all_finite(*model), "second stage", "the weights became non-finite at step ", at.step - 1, "; ",
               last_good(), ". Lower the learning rate or check the inputs.");
-        train::save_checkpoint(checkpoint, kCheckpointFormat, *model, sgd, at, described, history);
+        train::save_checkpoint(checkpoint, kCheckpointFormat, *model, sgd.state(), at, described, history);
         saved_this_position = true;
       }
       if (last_of_epoch) break;
@@ -352,7 +352,7 @@ SecondStageResult SecondStageTrainer::run(const Dataset& all) {
   bar.finish();
   if (!saved_this_position) {
     check(train::all_finite(*model), "second stage", "the weights became non-finite; ", last_good());
-    train::save_checkpoint(checkpoint, kCheckpointFormat, *model, sgd, at, described, history);
+    train::save_checkpoint(checkpoint, kCheckpointFormat, *model, sgd.state(), at, described, history);
   }
   result.model = c.output_dir + "/model.safetensors";
   save_weights(*model, result.model,

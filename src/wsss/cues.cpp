@@ -1,10 +1,13 @@
 #include "c2am/wsss/cues.hpp"
 
+#include <filesystem>
+
 #include <algorithm>
 
 #include <fstream>
 
 #include "c2am/core/error.hpp"
+#include "c2am/data/label_map.hpp"
 #include "c2am/wsss/dense_crf.hpp"
 #include "c2am/wsss/maps.hpp"
 
@@ -50,6 +53,22 @@ std::vector<std::uint8_t> foreground_truth(const std::vector<std::uint8_t>& mask
   std::vector<std::uint8_t> out(mask.size());
   for (std::size_t i = 0; i < mask.size(); ++i) out[i] = mask[i] == 255 ? 255 : (mask[i] == 0 ? 0 : 1);
   return out;
+}
+
+std::vector<std::uint8_t> read_cue(const std::string& path, int width, int height) {
+  check(std::filesystem::exists(path), "wsss", "no cue ", path, " (run `c2am wsss cues` first)");
+  const LabelMap png = read_label_png(path);
+  check(!png.colour, "wsss", path, " is a colour picture; a cue is a gray PNG (0 background, 255 foreground)");
+  check(png.width == width && png.height == height, "wsss", path, " is ", png.width, "x", png.height,
+        " but its image is ", width, "x", height);
+  std::vector<std::uint8_t> cue(png.ids.size());
+  for (std::size_t p = 0; p < cue.size(); ++p) {
+    const std::uint16_t v = png.ids[p];
+    check(v <= 255, "wsss", path, ": pixel (x ", p % png.width, ", y ", p / png.width, ") holds ", v,
+          "; a cue holds 0 (background) to 255 (foreground)");
+    cue[p] = static_cast<std::uint8_t>(v);
+  }
+  return cue;
 }
 
 std::vector<std::uint8_t> cue_labels(const std::vector<std::uint8_t>& cue) {

@@ -185,11 +185,13 @@ SaliencyNet::SaliencyNet(const SaliencyNetConfig& c) : config_(c) {
     convert_.push_back(conv_relu(stage_channels[i], c.convert[i], 1, c.dtype, gen));
     convert0->push_back(convert_.back());
   }
-  // PoolNet's weights_init: every convolution N(0, 0.01), biases 0.
+  // PoolNet's weights_init for the head: every convolution N(0, 0.01),
+  // biases 0. The backbone keeps torchvision's initialization: PoolNet
+  // always loads pretrained weights over it, and under N(0, 0.01) an
+  // untrained 50-layer backbone with frozen BatchNorm outputs almost nothing.
   NoGradGuard no_grad;
   for (auto& [name, t] : named_parameters()) {
-    const bool batchnorm = name.find(".bn") != std::string::npos || name.find("downsample.1.") != std::string::npos;
-    if (batchnorm) continue;
+    if (name.rfind("base.resnet.", 0) == 0) continue;
     if (name.size() >= 5 && name.compare(name.size() - 5, 5, ".bias") == 0) {
       t.fill_(0.0);
     } else {

@@ -58,6 +58,9 @@ struct LoaderConfig {
   TrainTransform transform;
   // Set: replaces `transform`; every image it returns must have one size.
   AugmentFunction augment;
+  // Set: makes the batch tensor from the augmented images instead of
+  // to_batch (ImageNet normalization), e.g. PoolNet's BGR input.
+  std::function<Tensor(const std::vector<Image>&)> collate;
 };
 
 struct Batch {

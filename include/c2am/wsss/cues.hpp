@@ -48,6 +48,12 @@ std::vector<std::uint8_t> cue_labels(const std::vector<std::uint8_t>& cue);
 std::vector<std::uint8_t> refine_cams(const std::vector<std::uint8_t>& cue, const std::vector<float>& cams,
                                       const std::vector<int>& class_ids);
 
+// A cue PNG as `wsss cues` (or the release, or `wsss refine infer`) writes it:
+// one gray channel, 0 background … 255 foreground, of width × height pixels.
+// Throws c2am::Error naming the file when it is missing, not gray, of
+// another size, or holds values above 255 (a 16-bit PNG).
+std::vector<std::uint8_t> read_cue(const std::string& path, int width, int height);
+
 // The classes of an image's CAMs, in channel order: whitespace-separated
 // integers in [1, 254] (the "<id>.classes.txt" side file beside
 // "<id>.npy"). Errors name the file and the offending token.

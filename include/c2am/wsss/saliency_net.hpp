@@ -47,7 +47,10 @@ struct SaliencyNetConfig {
   std::array<std::int64_t, 4> infos{512, 256, 256, 128};         // guidance at layer3, layer2, layer1, stem
   std::array<std::int64_t, 5> pool_in{512, 512, 256, 256, 128};   // deep_pool k
   std::array<std::int64_t, 5> pool_out{512, 256, 256, 128, 128};  // deep_pool k_out
-  std::uint64_t seed = 0;  // initialization: every convolution N(0, 0.01), biases 0 (PoolNet's weights_init)
+  // Initialization: the head's convolutions N(0, 0.01), biases 0 (PoolNet's
+  // weights_init); the backbone torchvision's (PoolNet loads pretrained
+  // weights over it).
+  std::uint64_t seed = 0;
   DType dtype = DType::Float32;
 
   // The same network with every channel count divided by `divisor` (tests).

@@ -630,3 +630,47 @@ TEST_CASE("the second stage: pseudo boxes, regressor, classifier, Top-1 Loc, and
   CHECK_THAT(r.output, Catch::Contains("already holds a run"));
   CHECK_FALSE(fs::exists(dir.str() + "/x.json"));
 }
+
+TEST_CASE("wsss refine: train on cues, infer refined cues that wsss eval reads, and its refusals", "[cli][wsss][refine]") {
+  TempDir dir;
+  const std::string data = " --data synthetic:8 --split test --no-progress", cues = dir.str() + "/cues";
+  // Cues written by hand: the true masks (wsss eval compares them with the masks).
+  const auto test = open_dataset("synthetic:8", "test");
+  for (std::size_t i = 0; i < test->size(); ++i) {
+    int w = 0, h = 0;
+    const auto mask = test->load_mask(i, w, h);
+    std::vector<std::uint8_t> cue(mask.size());
+    for (std::size_t p = 0; p < mask.size(); ++p) cue[p] = mask[p] == 1 ? 255 : 0;
+    fs::create_directories(cues);
+    write_gray_png(cues + "/" + test->sample(i).id + ".png", w, h, cue);
+  }
+  const std::string train = "wsss refine train" + data + " --cues " + cues + " --width-divisor 16 --epochs 1 --out " +
+                            dir.str() + "/refine";
+  Run r = c2am_command(train);
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  CHECK_THAT(r.output, Catch::Contains("trained on 8 images"));
+  r = c2am_command("wsss refine infer" + data + " --model " + dir.str() + "/refine/model.safetensors --out " + dir.str() +
+                   "/refined");
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  const auto refined = wsss::read_cue(dir.str() + "/refined/image_0.png", 96, 96);
+  CHECK(refined.size() == 96u * 96u);
+  r = c2am_command("wsss eval" + data + " --cues " + dir.str() + "/refined");
+  INFO(r.output);
+  CHECK(r.status == 0);
+  CHECK_THAT(r.output, Catch::Contains("mIoU"));
+  // Refusals.
+  r = c2am_command(train);  // the run exists
+  CHECK_THAT(r.output, Catch::Contains("already holds a run"));
+  r = c2am_command(train + " --resume");  // finished
+  CHECK_THAT(r.output, Catch::Contains("leaves nothing to train"));
+  fs::remove(cues + "/image_3.png");
+  r = c2am_command("wsss refine train" + data + " --cues " + cues + " --width-divisor 16 --out " + dir.str() + "/r2");
+  CHECK(r.status != 0);
+  CHECK_THAT(r.output, Catch::Contains("no cue " + cues + "/image_3.png"));
+  CHECK_FALSE(fs::exists(dir.str() + "/r2"));
+  r = c2am_command("wsss refine infer" + data + " --model " + dir.str() + "/refine/checkpoint.safetensors --out " +
+                   dir.str() + "/x");
+  CHECK(r.status != 0);
+}

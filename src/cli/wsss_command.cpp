@@ -23,6 +23,7 @@
 #include "c2am/wsss/maps.hpp"
 #include "c2am/wsss/report.hpp"
 #include "cli/commands.hpp"
+#include "cli/refine_command.hpp"
 #include "cli/output_paths.hpp"
 #include "cli/sample_files.hpp"
 #include "cli/split_option.hpp"
@@ -280,7 +281,10 @@ Run add_wsss(CLI::App& app) {
                 "Another method's CAMs: <id>.npy (K×H×W float) and <id>.classes.txt (K class ids) per image");
   e->add_option("--json", eval->json, "Per-class IoU as JSON");
 
-  return [m, c, e, maps, cues, eval] {
+  const auto refine = add_refine(wsss_cmd);
+
+  return [m, c, e, maps, cues, eval, refine] {
+    if (const std::optional<int> status = refine()) return *status;
     if (m->parsed()) {
       maps->split_given = m->count("--split") > 0;
       return run_maps(*maps);

@@ -10,6 +10,8 @@
 #include "c2am/io/weights.hpp"
 #include "c2am/loss/supervised.hpp"
 #include "c2am/nn/pooled_resnet.hpp"
+#include "c2am/train/adam.hpp"
+#include "c2am/wsss/saliency_net.hpp"
 #include "c2am/wsol/stage2_recipe.hpp"
 #include "c2am/train/sgd.hpp"
 #include "c2am/train/trainer.hpp"
@@ -165,6 +167,36 @@ TEST_CASE("the second stage's regressor on the GPU matches the PyTorch fixture t
       INFO(name);
       CHECK(rel(t, fixture.at(at + "after." + name)) <= 1e-4);
     }
+  }
+}
+
+TEST_CASE("the cue-refinement network on the GPU matches the PyTorch fixture (float64)", "[cuda][refine]") {
+  safetensors::Metadata metadata;
+  const auto all = safetensors::load(std::string(C2AM_TEST_DATA_DIR) + "/parity_poolnet_tiny.safetensors", &metadata);
+  const std::map<std::string, Tensor> fixture(all.begin(), all.end());
+  wsss::SaliencyNetConfig config = wsss::SaliencyNetConfig{}.scaled_down(std::stoi(metadata.at("divisor")));
+  config.dtype = DType::Float64;
+  wsss::SaliencyNet net(config);
+  LoadOptions options;
+  options.strip_prefix = "param.";
+  load_state(net, all, options);
+  net.to(Device::cuda());
+  net.eval();
+  Adam adam({{"trained", net.trainable_parameters(), 1.0, std::stod(metadata.at("weight_decay"))}});
+  const Tensor logits = net.forward(fixture.at("input").to(Device::cuda()));
+  const Tensor loss = bce_with_logits_sum(logits, fixture.at("label").to(Device::cuda()), 0.1);
+  const auto rel = c2am::testing::scale_relative_error;
+  CHECK(rel(logits, fixture.at("logits")) <= 1e-9);
+  CHECK(rel(loss, fixture.at("loss")) <= 1e-9);
+  loss.backward();
+  for (const auto& [name, p] : net.trainable_parameters()) {
+    INFO(name);
+    CHECK(rel(p.grad(), fixture.at("grad." + name)) <= 1e-9);
+  }
+  adam.step(std::stod(metadata.at("lr")));
+  for (const auto& [name, p] : net.trainable_parameters()) {
+    INFO(name);
+    CHECK(rel(p, fixture.at("after." + name)) <= 1e-9);
   }
 }
 

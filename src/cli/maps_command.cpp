@@ -9,6 +9,7 @@
 #include "c2am/io/npy.hpp"
 #include "c2am/io/visualize.hpp"
 #include "cli/commands.hpp"
+#include "cli/device_option.hpp"
 #include "cli/output_paths.hpp"
 #include "cli/sample_files.hpp"
 #include "cli/split_option.hpp"
@@ -39,9 +40,7 @@ void warn_if_large(const Image& image, const Sample& sample) {
 }
 
 int run_maps(const MapsOptions& o) {
-  const Device device = Device::parse(o.device);
-  if (device.is_cuda() && !cuda::available())
-    throw Error("--device " + o.device + ": CUDA is not available (" + cuda::availability().reason + ")");
+  const Device device = device_option(o.device);
   require_output_folder(o.out, "--out");
   require_outside_data(o.out, fs::is_directory(o.data) ? "folder:" + o.data : o.data);
   const auto dataset =

@@ -9,6 +9,7 @@
 
 #include "c2am/cuda/runtime.hpp"
 #include "c2am/wsss/refine.hpp"
+#include "cli/device_option.hpp"
 #include "cli/output_paths.hpp"
 #include "cli/sample_files.hpp"
 #include "cli/split_option.hpp"
@@ -29,13 +30,6 @@ struct RefineOptions {
        no_progress = false;
 };
 
-Device device_of(const std::string& text) {
-  const Device device = Device::parse(text);
-  if (device.is_cuda() && !cuda::available())
-    throw Error("--device " + text + ": CUDA is not available (" + cuda::availability().reason + ")");
-  return device;
-}
-
 int run_train(const RefineOptions& o) {
   wsss::RefineConfig c;
   c.dataset = o.data;
@@ -45,7 +39,7 @@ int run_train(const RefineOptions& o) {
   c.net.seed = o.seed;
   c.seed = o.seed;
   c.weights = o.weights;
-  c.device = device_of(o.device);
+  c.device = device_option(o.device);
   if (o.epochs) c.epochs = o.epochs;
   if (o.accumulation) c.accumulation = o.accumulation;
   if (o.lr > 0) c.lr = o.lr;
@@ -70,7 +64,7 @@ int run_train(const RefineOptions& o) {
 int run_infer(const RefineOptions& o) {
   const std::string out = o.out.empty() ? "runs/wsss/refined_cues" : o.out;
   require_output_folder(out, "--out");
-  const Device device = device_of(o.device);
+  const Device device = device_option(o.device);
   const auto net = wsss::load_saliency_net(o.model, device);
   const OpenedSplit opened = open_split_option(o.data, o.split, o.split_given, "--split");
   const Dataset& data = *opened.dataset;

@@ -12,6 +12,7 @@
 #include "c2am/wsol/predictions.hpp"
 #include "c2am/wsol/second_stage.hpp"
 #include "c2am/wsol/second_stage_eval.hpp"
+#include "cli/device_option.hpp"
 #include "cli/output_paths.hpp"
 #include "cli/sample_files.hpp"
 #include "cli/split_option.hpp"
@@ -40,13 +41,6 @@ int depth_of(const std::string& backbone) {
   throw Error("--backbone must be resnet18, resnet34, resnet50 or resnet101, got '" + backbone + "'");
 }
 
-Device device_of(const std::string& text) {
-  const Device device = Device::parse(text);
-  if (device.is_cuda() && !cuda::available())
-    throw Error("--device " + text + ": CUDA is not available (" + cuda::availability().reason + ")");
-  return device;
-}
-
 int run_training(wsol::SecondStageTask task, const StageOptions& o) {
   wsol::SecondStageConfig c = wsol::second_stage_recipe(task, o.recipe);
   c.dataset = o.data;
@@ -58,7 +52,7 @@ int run_training(wsol::SecondStageTask task, const StageOptions& o) {
   c.seed = o.seed;
   c.loader_seed = o.seed;
   c.weights = o.weights;
-  c.device = device_of(o.device);
+  c.device = device_option(o.device);
   if (o.batch) c.batch_size = o.batch;
   if (o.epochs) c.epochs = o.epochs;
   if (o.lr > 0) c.lr = o.lr;
@@ -159,7 +153,7 @@ int run_regressor_eval(const RegressorEvalRequest& q) {
   if (!q.classifier.empty() && !q.predictions.empty())
     throw Error("wsol eval: give --classifier (a model) or --predictions (a file), not both");
   require_output_file(q.out, "--out");
-  const Device device = device_of(q.device);
+  const Device device = device_option(q.device);
   // Every input is read and checked before any image is.
   const wsol::ClassPredictions predictions =
       q.predictions.empty() ? wsol::ClassPredictions{} : wsol::read_class_predictions(q.predictions);

@@ -6,6 +6,7 @@
 #include "c2am/cuda/runtime.hpp"
 #include "c2am/train/trainer.hpp"
 #include "cli/commands.hpp"
+#include "cli/device_option.hpp"
 #include "cli/split_option.hpp"
 
 namespace c2am::cli {
@@ -46,9 +47,7 @@ int run_train(const TrainOptions& o) {
   }
   if (!o.stages.empty()) config.model.backbone.stages = o.stages;
   config.model.seed = o.seed;
-  config.model.device = Device::parse(o.device);
-  if (config.model.device.is_cuda() && !cuda::available())
-    throw Error("--device " + o.device + ": CUDA is not available (" + cuda::availability().reason + ")");
+  config.model.device = device_option(o.device);
   config.weights = o.weights;
   config.weights_options.strict = false;
   config.weights_options.strip_prefix = o.weights_prefix;

@@ -16,6 +16,7 @@
 #include "c2am/wsol/evaluate.hpp"
 #include "c2am/wsol/predictions.hpp"
 #include "cli/commands.hpp"
+#include "cli/device_option.hpp"
 #include "cli/output_paths.hpp"
 #include "cli/second_stage_command.hpp"
 #include "cli/sample_files.hpp"
@@ -55,9 +56,7 @@ Loaded load(const WsolOptions& o) {
   if (o.weights.empty())
     throw Error("wsol: --weights is required (a model.safetensors from c2am train)" +
                 std::string(o.maps_allowed ? "; or --maps DIR to score maps computed by any method" : ""));
-  const Device device = Device::parse(o.device);
-  if (device.is_cuda() && !cuda::available())
-    throw Error("--device " + o.device + ": CUDA is not available (" + cuda::availability().reason + ")");
+  const Device device = device_option(o.device);
   Loaded l{load_trained_model(o.weights, device), {}};
   l.options.resize = o.resize;
   l.options.crop = o.crop;

@@ -23,6 +23,7 @@
 #include "c2am/wsss/maps.hpp"
 #include "c2am/wsss/report.hpp"
 #include "cli/commands.hpp"
+#include "cli/device_option.hpp"
 #include "cli/refine_command.hpp"
 #include "cli/output_paths.hpp"
 #include "cli/sample_files.hpp"
@@ -76,9 +77,7 @@ std::vector<std::uint8_t> read_cue(const std::string& path, const Image& image) 
 }
 
 int run_maps(const WsssOptions& o) {
-  const Device device = Device::parse(o.device);
-  if (device.is_cuda() && !cuda::available())
-    throw Error("--device " + o.device + ": CUDA is not available (" + cuda::availability().reason + ")");
+  const Device device = device_option(o.device);
   require_output_folder(o.out, "--out");
   const auto dataset = open_split(o);
   TrainedModel trained = load_trained_model(o.weights, device);
@@ -102,9 +101,7 @@ int run_maps(const WsssOptions& o) {
 }
 
 int run_cues(const WsssOptions& o) {
-  const Device device = Device::parse(o.device);
-  if (device.is_cuda() && !cuda::available())
-    throw Error("--device " + o.device + ": CUDA is not available (" + cuda::availability().reason + ")");
+  const Device device = device_option(o.device);
   require_output_folder(o.out, "--out");
   const auto dataset = open_split(o);
   UnreadableImages unreadable(o.skip_unreadable);

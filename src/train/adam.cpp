@@ -9,7 +9,7 @@
 
 namespace c2am {
 
-Adam::Adam(std::vector<ParamGroup> groups, AdamConfig config) : groups_(std::move(groups)), config_(config) {
+Adam::Adam(std::vector<ParamGroup> groups, AdamConfig config) : GroupedOptimizer(std::move(groups)), config_(config) {
   check(config.beta1 >= 0 && config.beta1 < 1 && config.beta2 >= 0 && config.beta2 < 1, "Adam",
         "betas must be in [0, 1), got ", config.beta1, " and ", config.beta2);
   check(config.eps >= 0, "Adam", "eps must be >= 0, got ", config.eps);
@@ -42,11 +42,6 @@ void Adam::step(double lr) {
       param.copy_(param - (m.exp_avg / denom) * (group_lr / bias_correction1));
     }
   }
-}
-
-void Adam::zero_grad() {
-  for (auto& g : groups_)
-    for (auto& [name, p] : g.params) p.zero_grad();
 }
 
 nn::NamedTensors Adam::state() const {

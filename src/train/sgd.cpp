@@ -9,7 +9,12 @@
 
 namespace c2am {
 
-Sgd::Sgd(std::vector<ParamGroup> groups, SgdConfig config) : groups_(std::move(groups)), config_(config) {
+void GroupedOptimizer::zero_grad() {
+  for (auto& g : groups_)
+    for (auto& [name, p] : g.params) p.zero_grad();
+}
+
+Sgd::Sgd(std::vector<ParamGroup> groups, SgdConfig config) : GroupedOptimizer(std::move(groups)), config_(config) {
   check(config.momentum >= 0.0, "Sgd", "momentum must be >= 0, got ", config.momentum);
   check(!config.nesterov || config.momentum > 0.0, "Sgd", "Nesterov momentum needs momentum > 0");
   for (const auto& g : groups_) momentum_.emplace_back(g.params.size());
@@ -39,11 +44,6 @@ void Sgd::step(double lr) {
       param.copy_(param - d * group_lr);
     }
   }
-}
-
-void Sgd::zero_grad() {
-  for (auto& g : groups_)
-    for (auto& [name, p] : g.params) p.zero_grad();
 }
 
 nn::NamedTensors Sgd::state() const {

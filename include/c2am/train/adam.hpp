@@ -19,7 +19,7 @@ struct AdamConfig {
   double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
 };
 
-class Adam {
+class Adam : public GroupedOptimizer {
  public:
   Adam(std::vector<ParamGroup> groups, AdamConfig config = {});
   // One update at base learning rate `lr` (each group at lr × its
@@ -28,8 +28,6 @@ class Adam {
   //   p ← p − lr / (1 − β1^t) · m / (√v / √(1 − β2^t) + eps)
   // (torch's single-tensor Adam, in this order of operations).
   void step(double lr);
-  void zero_grad();
-  const std::vector<ParamGroup>& groups() const { return groups_; }
   // Moments and step counts by parameter name ("<name>.exp_avg",
   // "<name>.exp_avg_sq", "<name>.step"), for checkpoints; load_state checks
   // names and shapes and throws c2am::Error on a mismatch.
@@ -41,7 +39,6 @@ class Adam {
     Tensor exp_avg, exp_avg_sq;
     std::int64_t step = 0;
   };
-  std::vector<ParamGroup> groups_;
   AdamConfig config_;
   std::vector<std::vector<Moments>> moments_;  // per group, per parameter
 };

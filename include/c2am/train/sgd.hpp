@@ -18,12 +18,24 @@ struct ParamGroup {
   double weight_decay = 0.0;
 };
 
+// What every optimizer holds: its parameter groups, and the reset of their
+// gradients between steps.
+class GroupedOptimizer {
+ public:
+  explicit GroupedOptimizer(std::vector<ParamGroup> groups) : groups_(std::move(groups)) {}
+  void zero_grad();
+  const std::vector<ParamGroup>& groups() const { return groups_; }
+
+ protected:
+  std::vector<ParamGroup> groups_;
+};
+
 struct SgdConfig {
   double momentum = 0.0;
   bool nesterov = false;
 };
 
-class Sgd {
+class Sgd : public GroupedOptimizer {
  public:
   Sgd(std::vector<ParamGroup> groups, SgdConfig config);
 
@@ -32,15 +44,12 @@ class Sgd {
   // momentum·buf + d; p −= lr·(nesterov ? d + momentum·buf : buf).
   // Parameters without a gradient are left alone.
   void step(double lr);
-  void zero_grad();
 
-  const std::vector<ParamGroup>& groups() const { return groups_; }
   // Momentum buffers by parameter name, for checkpoints.
   nn::NamedTensors state() const;
   void load_state(const nn::NamedTensors& state);
 
  private:
-  std::vector<ParamGroup> groups_;
   SgdConfig config_;
   std::vector<std::vector<Tensor>> momentum_;  // per group, per parameter; undefined until first step
 };

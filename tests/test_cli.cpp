@@ -623,9 +623,24 @@ TEST_CASE("the second stage: pseudo boxes, regressor, classifier, Top-1 Loc, and
   CHECK_THAT(r.output, Catch::Contains("describe boxes cut from maps"));
   r = c2am_command("wsol eval --classifier " + dir.str() + "/cls/model.safetensors --data synthetic:16 --out " + dir.str() + "/x.json");
   CHECK_THAT(r.output, Catch::Contains("give --regressor too"));
+  // A class the dataset does not have (4 shapes) is refused, not scored as a miss.
+  {
+    std::istringstream lines(predictions);
+    std::ofstream wrong(dir.str() + "/wrong.txt");
+    for (std::string line; std::getline(lines, line);) wrong << (line.rfind("image_0 ", 0) == 0 ? "image_0 7 1 2" : line) << "\n";
+  }
+  r = c2am_command(eval + "--predictions " + dir.str() + "/wrong.txt --out " + dir.str() + "/x.json");
+  CHECK_THAT(r.output, Catch::Contains("class 7 predicted for image_0 is not a class of"));
+  // A checkpoint serves as the model it holds.
+  r = c2am_command("wsol eval --regressor " + dir.str() + "/reg/checkpoint.safetensors --data synthetic:16 --split test "
+                   "--resize 56 --crop 48 --no-progress --out " + dir.str() + "/ck.json");
+  INFO(r.output);
+  CHECK(r.status == 0);
   r = c2am_command("wsol regressor train --data synthetic:24 --boxes " + boxes + " --out " + dir.str() + "/reg2 " + stage);
   CHECK(r.status != 0);
-  CHECK_THAT(r.output, Catch::Contains("no entry for"));
+  CHECK_THAT(r.output, Catch::Contains("were written for --data synthetic:16, not synthetic:24"));
+  r = c2am_command("wsol regressor train --data synthetic:16 --split val --boxes " + boxes + " --out " + dir.str() + "/reg2 " + stage);
+  CHECK_THAT(r.output, Catch::Contains("were written for split 'train', not 'val'"));
   r = c2am_command("wsol regressor train --data synthetic:16 --boxes " + boxes + " --out " + dir.str() + "/reg " + stage);
   CHECK_THAT(r.output, Catch::Contains("already holds a run"));
   CHECK_FALSE(fs::exists(dir.str() + "/x.json"));

@@ -77,6 +77,24 @@ TEST_CASE("pseudo boxes: read by identity, nulls kept, every malformed entry ref
   CHECK_THAT(refused("{\"images\": [{\"box\": null}]}"), Catch::Contains("no \"id\" string"));
   CHECK_THAT(refused("[1, 2]"), Catch::Contains("no \"images\" list"));
   CHECK_THAT(refused("{\"images\": [{\"id\": "), Catch::Contains("not valid JSON"));
+  // Boxes recorded for another split or dataset: refused before any name is matched.
+  {
+    const std::string path = dir.file("split.json");
+    std::ofstream(path) << "{\"data\": \"synthetic:6\", \"split\": \"train\", \"images\": [{\"id\": \"image_0\", "
+                           "\"width\": 64, \"height\": 64, \"box\": [1, 2, 30, 40]}]}";
+    const PseudoBoxes recorded = read_pseudo_boxes(path);
+    CHECK_THAT(error_message([&] { pseudo_boxes_for(recorded, *data, "synthetic:6", "test"); }),
+               Catch::Contains("were written for split 'train', not 'test'"));
+    CHECK_THAT(error_message([&] { pseudo_boxes_for(recorded, *data, "synthetic:7", "train"); }),
+               Catch::Contains("were written for --data synthetic:6, not synthetic:7"));
+    // The size each box was found on is checked against the decoded image.
+    CHECK_THAT(error_message([&] { check_pseudo_box_image(recorded, "image_0", 96, 96); }),
+               Catch::Contains("found on a 64x64 image, but image_0 is 96x96 here"));
+    CHECK_NOTHROW(check_pseudo_box_image(recorded, "image_0", 64, 64));
+    CHECK(recorded.digest.size() == 16);
+  }
+  CHECK_THAT(refused("{\"images\": [{\"id\": \"a\", \"width\": 96, \"height\": 96, \"box\": [200, 200, 300, 300]}]}"),
+             Catch::Contains("reaches beyond its 96x96 image"));
   // Boxes for another split: the images without an entry are named.
   const auto other = synthetic(8, 5);
   CHECK_THAT(error_message([&] { pseudo_boxes_for(boxes, *other); }),
@@ -122,6 +140,21 @@ TEST_CASE("regressor training: the loss falls, a resumed run equals an uninterru
   }
   // An existing run is not overwritten without being asked.
   CHECK_THAT(error_message([&] { SecondStageTrainer(c).run(*data); }), Catch::Contains("already holds a run"));
+  // A resumed run whose boxes file changed under the same name is refused.
+  {
+    std::ofstream(boxes, std::ios::app) << "\n";
+    SecondStageConfig more = part;
+    more.epochs = 8;
+    CHECK_THAT(error_message([&] { SecondStageTrainer(more).run(*data); }), Catch::Contains("pseudo_boxes_digest"));
+  }
+  // A classifier resumed from the regressor's run is told which command continues it.
+  {
+    SecondStageConfig other = tiny(SecondStageTask::classifier, dir, "");
+    other.output_dir = part.output_dir;
+    other.resume = true;
+    CHECK_THAT(error_message([&] { SecondStageTrainer(other).run(*data); }),
+               Catch::Contains("is a regressor run; continue it with `c2am wsol regressor train --resume`"));
+  }
 }
 
 TEST_CASE("classifier training on the synthetic shapes: labels checked, the loss falls", "[stage2][slow]") {

@@ -196,9 +196,21 @@ int run_regressor_eval(const RegressorEvalRequest& q) {
       const Sample& s = data.sample(i);
       const auto found = find_by_identity(predictions, s, q.predictions);
       if (found == predictions.end())
-        throw Error("wsol eval: " + q.predictions + " has no prediction for " + s.id + " (" + s.image_path + ")");
+        throw Error("wsol eval: " + q.predictions + " has no prediction for " + s.id +
+                    (s.image_path.empty() ? std::string() : " (" + s.image_path + ")"));
       top5.push_back(found->second);
     }
+  }
+  // Classes the dataset does not have are a mistake (1-based ids, another label order), not misses.
+  const auto classes = static_cast<std::int64_t>(data.class_names().size());
+  if (classes > 0) {
+    if (classifier.model)
+      check(classifier.classes == classes, "wsol eval", "--classifier ", q.classifier, " predicts ", classifier.classes,
+            " classes but ", data.name(), " has ", classes);
+    for (std::size_t k = 0; k < top5.size(); ++k)
+      for (int c : top5[k])
+        check(c < classes, "wsol eval", q.predictions, ": class ", c, " predicted for ", data.sample(indices[k]).id,
+              " is not a class of ", data.name(), " (0 to ", classes - 1, "; class ids are 0-based)");
   }
   const wsol::LocalizationMetrics m = wsol::score_localization(images, data, top5);
 
@@ -233,14 +245,18 @@ int run_regressor_eval(const RegressorEvalRequest& q) {
   }
   io::write_text_atomically(q.out, metrics.dump(2) + "\n");
   unreadable.print_summary();
-  std::printf("regressed boxes on %s (%zu images, %zu classes; means over classes, as the release):\n",
-              split_label.c_str(), m.images, m.classes);
+  std::printf("regressed boxes on %s (%zu images, %zu classes; resize %d, centre crop %d, IoU > 0.5; means over "
+              "classes, as the release):\n",
+              split_label.c_str(), m.images, m.classes, q.resize, q.crop);
   std::printf("  GT-known Loc %.2f%%", 100 * m.gt_known_loc);
   if (m.has_classes)
     std::printf(", Top-1 Loc %.2f%%, Top-5 Loc %.2f%% (Top-1 Cls %.2f%%, Top-5 Cls %.2f%%)", 100 * m.top1_loc,
                 100 * m.top5_loc, 100 * m.top1_cls, 100 * m.top5_cls);
   std::printf("\n  over images: GT-known Loc %.2f%%", 100 * m.gt_known_loc_images);
   if (m.has_classes) std::printf(", Top-1 Loc %.2f%%, Top-5 Loc %.2f%%", 100 * m.top1_loc_images, 100 * m.top5_loc_images);
+  if (m.has_classes && classes > 0 && classes <= 5)
+    std::printf("\nnote: %s has %lld classes: Top-5 covers every class (Top-5 Loc = GT-known Loc)", data.name().c_str(),
+                static_cast<long long>(classes));
   std::printf("\nmetrics: %s\n", q.out.c_str());
   return 0;
 }

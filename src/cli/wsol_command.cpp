@@ -85,7 +85,8 @@ std::vector<std::vector<int>> predictions_of(const wsol::ClassPredictions& by_pa
     const Sample& s = dataset.sample(image.index);
     const auto found = find_by_identity(by_path, s, file);
     if (found == by_path.end())
-      throw Error("wsol eval: " + file + " has no prediction for " + s.id + " (" + s.image_path + ")");
+      throw Error("wsol eval: " + file + " has no prediction for " + s.id +
+                  (s.image_path.empty() ? std::string() : " (" + s.image_path + ")"));
     out.push_back(found->second);
   }
   return out;
@@ -255,7 +256,7 @@ int run_boxes(const WsolOptions& o) {
                       {"height", height},
                       {"box", box ? nlohmann::json({box->x0, box->y0, box->x1, box->y1}) : nlohmann::json(nullptr)}});
   }
-  const nlohmann::json out = {{"threshold", o.threshold}, {"split", opened.split}, {"weights", o.weights},
+  const nlohmann::json out = {{"threshold", o.threshold}, {"data", o.data}, {"split", opened.split}, {"weights", o.weights},
                               {"coordinates", "pixels of the original image, x1 = x0 + width; null: no pixel above the threshold"},
                               {"skipped_unreadable", unreadable.messages()},
                               {"images", images}};

@@ -14,7 +14,7 @@ const std::set<std::string> kArchitecture = {"depth", "base_width", "strides", "
 // the images, their order and their transform, the batches.
 const std::set<std::string> kRunDefining = {"dataset",   "split",       "seed",         "loader_seed", "batch_size",
                                             "resize",    "crop",        "drop_last",    "orientation", "alpha",
-                                            "pseudo_boxes", "crop_scale", "crop_ratio", "hflip"};
+                                            "pseudo_boxes", "pseudo_boxes_digest", "crop_scale", "crop_ratio", "hflip"};
 // Initial weights only matter at step 0.
 const std::set<std::string> kIgnored = {"weights", "partial_weights"};
 

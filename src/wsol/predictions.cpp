@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdio>
 #include <fstream>
 #include <string_view>
 
@@ -29,6 +30,22 @@ std::vector<std::string_view> fields_of(std::string_view line) {
   return fields;
 }
 
+// Text for a message: bytes outside printable ASCII as \xHH (a binary file
+// given by mistake must not write raw bytes to the terminal).
+std::string printable(std::string_view text) {
+  std::string out;
+  for (unsigned char c : text) {
+    if (c >= 0x20 && c < 0x7f) {
+      out += static_cast<char>(c);
+    } else {
+      char hex[5];
+      std::snprintf(hex, sizeof hex, "\\x%02x", c);
+      out += hex;
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 ClassPredictions read_class_predictions(const std::string& file) {
@@ -48,7 +65,7 @@ ClassPredictions read_class_predictions(const std::string& file) {
       int value = 0;
       const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
       if (error != std::errc() || end != text.data() + text.size() || value < 0)
-        throw Error(where + "class '" + std::string(text.substr(0, 40)) +
+        throw Error(where + "class '" + printable(text.substr(0, 40)) +
                     "' is not a class id (a non-negative integer); expected 'path class [class ...]'");
       if (std::find(classes.begin(), classes.end(), value) != classes.end())
         throw Error(where + "class " + std::to_string(value) + " is predicted twice");
@@ -56,7 +73,7 @@ ClassPredictions read_class_predictions(const std::string& file) {
     }
     const std::string path(fields[0]);
     if (!by_path.emplace(path, std::move(classes)).second)
-      throw Error(where + "a second prediction for " + path);
+      throw Error(where + "a second prediction for " + printable(path));
   }
   if (in.bad()) throw Error("predictions " + file + ": read failed");
   if (by_path.empty()) throw Error("predictions " + file + ": holds no prediction");

@@ -1,6 +1,8 @@
 #include "c2am/wsol/pseudo_boxes.hpp"
 
 #include <cmath>
+#include <cstdio>
+#include <iterator>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -28,14 +30,29 @@ Box box_of(const json& value, const std::string& where) {
   return b;
 }
 
+// FNV-1a 64 of the bytes, as 16 hex digits.
+std::string digest_of(const std::string& bytes) {
+  std::uint64_t h = 0xcbf29ce484222325ull;
+  for (unsigned char c : bytes) h = (h ^ c) * 0x100000001b3ull;
+  char text[17];
+  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(h));
+  return text;
+}
+
+std::string without_trailing_slashes(std::string spec) {
+  while (spec.size() > 1 && spec.back() == '/') spec.pop_back();
+  return spec;
+}
+
 }  // namespace
 
 PseudoBoxes read_pseudo_boxes(const std::string& file) {
   std::ifstream in(file, std::ios::binary);
   if (!in) throw Error("pseudo boxes " + file + ": cannot be read");
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   json document;
   try {
-    document = json::parse(in);
+    document = json::parse(bytes);
   } catch (const json::exception& e) {
     throw Error("pseudo boxes " + file + ": not valid JSON (" + e.what() + "); expected the file `c2am wsol boxes` writes");
   }
@@ -43,6 +60,9 @@ PseudoBoxes read_pseudo_boxes(const std::string& file) {
     throw Error("pseudo boxes " + file + ": no \"images\" list; expected the file `c2am wsol boxes` writes");
   PseudoBoxes out;
   out.file = file;
+  out.digest = digest_of(bytes);
+  if (document.contains("data") && document["data"].is_string()) out.data = document["data"].get<std::string>();
+  if (document.contains("split") && document["split"].is_string()) out.split = document["split"].get<std::string>();
   std::size_t position = 0;
   for (const json& entry : document["images"]) {
     const std::string where = "pseudo boxes " + file + ", image " + std::to_string(position++);
@@ -53,12 +73,28 @@ PseudoBoxes read_pseudo_boxes(const std::string& file) {
     std::optional<Box> parsed;
     if (!box.is_null()) parsed = box_of(box, where + " (" + id + ")");
     if (!out.by_id.emplace(id, parsed).second) throw Error(where + ": a second entry for " + id);
+    const json width = entry.value("width", json()), height = entry.value("height", json());
+    if (width.is_number_integer() && height.is_number_integer()) {
+      const int w = width.get<int>(), h = height.get<int>();
+      if (w < 1 || h < 1) throw Error(where + " (" + id + "): image size " + width.dump() + "x" + height.dump());
+      out.size_by_id[id] = {w, h};
+      if (parsed && (parsed->x1 > w + 1.0f || parsed->y1 > h + 1.0f))
+        throw Error(where + " (" + id + "): box " + box.dump() + " reaches beyond its " + std::to_string(w) + "x" +
+                    std::to_string(h) + " image");
+    }
   }
   if (out.by_id.empty()) throw Error("pseudo boxes " + file + ": the \"images\" list is empty");
   return out;
 }
 
-std::vector<std::optional<Box>> pseudo_boxes_for(const PseudoBoxes& boxes, const Dataset& dataset) {
+std::vector<std::optional<Box>> pseudo_boxes_for(const PseudoBoxes& boxes, const Dataset& dataset,
+                                                 const std::string& data, const std::string& split) {
+  if (!split.empty() && !boxes.split.empty() && boxes.split != split)
+    throw Error("pseudo boxes " + boxes.file + " were written for split '" + boxes.split + "', not '" + split +
+                "': images of two splits can share names (image_0, ...); write the boxes of this split with `c2am "
+                "wsol boxes --split " + split + "`");
+  if (!data.empty() && !boxes.data.empty() && without_trailing_slashes(boxes.data) != without_trailing_slashes(data))
+    throw Error("pseudo boxes " + boxes.file + " were written for --data " + boxes.data + ", not " + data);
   std::vector<std::optional<Box>> out;
   out.reserve(dataset.size());
   std::vector<std::string> missing;
@@ -83,6 +119,15 @@ std::vector<std::optional<Box>> pseudo_boxes_for(const PseudoBoxes& boxes, const
                 "); write the boxes for this split with `c2am wsol boxes --split ...`");
   }
   return out;
+}
+
+void check_pseudo_box_image(const PseudoBoxes& boxes, const std::string& id, int width, int height) {
+  const auto found = boxes.size_by_id.find(id);
+  if (found == boxes.size_by_id.end()) return;
+  if (found->second.first != width || found->second.second != height)
+    throw Error("pseudo boxes " + boxes.file + ": the box of " + id + " was found on a " +
+                std::to_string(found->second.first) + "x" + std::to_string(found->second.second) + " image, but " + id +
+                " is " + std::to_string(width) + "x" + std::to_string(height) + " here: boxes of another dataset?");
 }
 
 }  // namespace c2am::wsol

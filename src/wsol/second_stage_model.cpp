@@ -44,13 +44,22 @@ SecondStageModel load_second_stage_model(const std::string& path, SecondStageTas
   const safetensors::NamedTensors tensors = safetensors::load(path, &metadata);
   SecondStageModel out;
   std::int64_t base_width = 64;
+  // A run's checkpoint holds the model under "model." beside the optimizer.
+  const bool checkpoint = metadata.count("format") && metadata.at("format") == "c2am-second-stage-checkpoint-1";
+  LoadOptions options;  // strict: every tensor, nothing else
+  if (checkpoint) options.strip_prefix = "model.";
   std::map<std::string, Shape> shapes;
   for (const auto& [name, t] : tensors) shapes[name] = t.shape();
-  if (metadata.count("task")) {
-    const std::string task = metadata.at("task");
+  // The task: in a model file's metadata, or in the recorded configuration of a checkpoint.
+  const auto recorded = nlohmann::json::parse(metadata.count("config") ? metadata.at("config") : "", nullptr, false);
+  std::string task_text = metadata.count("task") ? metadata.at("task") : "";
+  if (task_text.empty() && recorded.is_object() && recorded.contains("task") && recorded["task"].is_string())
+    task_text = recorded["task"].get<std::string>();
+  if (!task_text.empty()) {
+    const std::string task = task_text;
     check(task == "regressor" || task == "classifier", "second-stage model", path, ": unknown task '", task, "'");
     out.task = task == "regressor" ? SecondStageTask::regressor : SecondStageTask::classifier;
-    const auto config = nlohmann::json::parse(metadata.count("config") ? metadata.at("config") : "", nullptr, false);
+    const auto& config = recorded;
     check(!config.is_discarded() && config.is_object(), "second-stage model", path,
           ": its recorded configuration is missing or not valid JSON");
     out.depth = config.value("depth", 0);
@@ -77,8 +86,13 @@ SecondStageModel load_second_stage_model(const std::string& path, SecondStageTas
     check(out.classes >= 1, "second-stage model", path, ": no class count recorded");
     out.model = std::make_unique<nn::ResNetClassifier>(backbone, out.classes);
   }
-  LoadOptions options;  // strict: every tensor, nothing else
-  load_state(*out.model, tensors, options, path);
+  if (checkpoint) {
+    options.strict = false;  // the optimizer's tensors are not the model's
+    const LoadReport report = load_state(*out.model, tensors, options, path);
+    check(report.missing.empty(), "second-stage model", path, ": ", report.missing.size(), " model tensors missing");
+  } else {
+    load_state(*out.model, tensors, options, path);
+  }
   out.model->to(device);
   out.model->eval();
   return out;

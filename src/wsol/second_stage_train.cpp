@@ -47,8 +47,9 @@ class SubsetDataset : public Dataset {
   std::vector<std::size_t> keep_;
 };
 
-nlohmann::json describe(const SecondStageConfig& c, std::int64_t classes) {
+nlohmann::json describe(const SecondStageConfig& c, std::int64_t classes, const std::string& boxes_digest) {
   return {{"task", task_name(c.task)},
+          {"pseudo_boxes_digest", boxes_digest},
           {"dataset", c.dataset},
           {"split", c.split},
           {"pseudo_boxes", c.pseudo_boxes},
@@ -214,8 +215,10 @@ SecondStageResult SecondStageTrainer::run(const Dataset& all) {
   std::vector<Box> boxes;
   std::vector<int> labels;
   std::int64_t classes = c.classes;
+  PseudoBoxes pseudo;
   if (regressor) {
-    const auto found = pseudo_boxes_for(read_pseudo_boxes(c.pseudo_boxes), all);
+    pseudo = read_pseudo_boxes(c.pseudo_boxes);
+    const auto found = pseudo_boxes_for(pseudo, all, c.dataset, c.split);
     for (std::size_t i = 0; i < found.size(); ++i) {
       if (!found[i]) {
         ++result.without_box;
@@ -244,14 +247,30 @@ SecondStageResult SecondStageTrainer::run(const Dataset& all) {
   const SubsetDataset data(all, keep);
   result.images = data.size();
 
-  const nlohmann::json described = describe(c, classes);
+  const nlohmann::json described = describe(c, classes, pseudo.digest);
   nlohmann::json history = nlohmann::json::array();
   const std::string checkpoint = c.output_dir + "/checkpoint.safetensors";
-  if (c.resume) history = train::check_resume(checkpoint, kCheckpointFormat, described, c.allow_changes, on_note);
+  if (c.resume) {
+    // A run of the other model is named as such before any option is compared.
+    if (fs::exists(checkpoint)) {
+      const auto saved = nlohmann::json::parse(
+          safetensors::read_metadata(checkpoint).count("config") ? safetensors::read_metadata(checkpoint).at("config") : "",
+          nullptr, false);
+      if (saved.is_object() && saved.value("task", std::string(task_name(c.task))) != task_name(c.task))
+        throw Error("resume: " + checkpoint + " is a " + saved.value("task", std::string()) + " run; continue it with "
+                    "`c2am wsol " + saved.value("task", std::string()) + " train --resume`");
+    }
+    history = train::check_resume(checkpoint, kCheckpointFormat, described, c.allow_changes, on_note);
+  }
+  // The output folder is checked before any weights are read.
+  train::prepare_output_dir(c.output_dir, c.resume, c.overwrite, "second stage");
   const std::unique_ptr<nn::PooledResNet> model = make_model(c, classes);
   if (!c.weights.empty() && !c.resume) {
     const std::string note = load_initial(*model, c.weights);
     if (on_note) on_note(note);
+  } else if (!c.resume && on_note) {
+    on_note("no --weights: the " + std::string(task_name(c.task)) + " starts from random weights (the release starts "
+            "from torchvision's ImageNet ResNet-50)");
   }
   Sgd sgd(stage2_groups(*model, c.head_lr_multiplier, c.weight_decay), {c.momentum, false});
 
@@ -262,14 +281,16 @@ SecondStageResult SecondStageTrainer::run(const Dataset& all) {
   lc.seed = c.loader_seed;
   lc.skip_unreadable = c.skip_unreadable;
   lc.augment = [&](std::size_t index, Image image, Generator& gen) {
-    if (regressor) return augment_sample(c, std::move(image), boxes[index], {}, gen);
+    if (regressor) {
+      check_pseudo_box_image(pseudo, data.sample(index).id, image.width, image.height);
+      return augment_sample(c, std::move(image), boxes[index], {}, gen);
+    }
     Box whole;
     whole.x1 = static_cast<float>(image.width), whole.y1 = static_cast<float>(image.height);
     return augment_sample(c, std::move(image), whole, {static_cast<double>(labels[index])}, gen);
   };
   Loader loader(data, lc);
 
-  train::prepare_output_dir(c.output_dir, c.resume, c.overwrite, "second stage");
   const std::string log_path = c.output_dir + "/log.jsonl";
   train::RunPosition at;
   if (c.resume) {

@@ -113,6 +113,8 @@ RefineResult RefineTrainer::run(const Dataset& data) {
   nlohmann::json history = nlohmann::json::array();
   const std::string checkpoint = c.output_dir + "/checkpoint.safetensors";
   if (c.resume) history = train::check_resume(checkpoint, kCheckpointFormat, described, c.allow_changes, on_note);
+  // The output folder is checked before any weights are read.
+  train::prepare_output_dir(c.output_dir, c.resume, c.overwrite, "wsss refine");
   SaliencyNet net(c.net);
   if (!c.weights.empty() && !c.resume) {
     const std::string note = load_backbone(net, c.weights);
@@ -147,7 +149,6 @@ RefineResult RefineTrainer::run(const Dataset& data) {
   if (result.upsampled && on_note)
     on_note(std::to_string(result.upsampled) + " image(s) have a side under 128 pixels: upsampled ×2 for the network");
 
-  train::prepare_output_dir(c.output_dir, c.resume, c.overwrite, "wsss refine");
   const std::string log_path = c.output_dir + "/log.jsonl";
   train::RunPosition at;
   if (c.resume) {

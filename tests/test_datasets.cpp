@@ -386,7 +386,9 @@ TEST_CASE("names the file system refuses and degenerate list lines are errors na
   CHECK_THAT(error_message([&] { open_imagenet(t.path("net"), "val"); }), Catch::Contains("File name too long"));
   t.text("voc/ImageSets/Segmentation/train.txt", long_name + "\n");
   fs::create_directories(t.root / "voc/Annotations");
-  CHECK_THAT(error_message([&] { open_voc(t.path("voc"), "train"); }), Catch::Contains("File name too long"));
+  // The list file and line the name came from are named too.
+  CHECK_THAT(error_message([&] { open_voc(t.path("voc"), "train"); }),
+             Catch::Contains("File name too long") && Catch::Contains("train.txt:1: "));
   t.text("voc/ImageSets/Segmentation/train.txt", "/JPEGImages/x.jpg ///\n");
   CHECK_THAT(error_message([&] { open_voc(t.path("voc"), "train"); }),
              Catch::Contains("train.txt:1") && Catch::Contains("names no file"));
@@ -394,7 +396,8 @@ TEST_CASE("names the file system refuses and degenerate list lines are errors na
   CHECK_THAT(error_message([&] { open_voc(t.path("voc"), "train"); }), Catch::Contains("names no image"));
   t.image("vocxml/a.png");
   t.text("vocxml/a.xml", "<annotation><filename>" + long_name + "</filename></annotation>\n");
-  CHECK_THAT(error_message([&] { open_voc_xml(t.path("vocxml")); }), Catch::Contains("File name too long"));
+  CHECK_THAT(error_message([&] { open_voc_xml(t.path("vocxml")); }),
+             Catch::Contains("File name too long") && Catch::Contains("a.xml (<filename>): "));
 }
 
 TEST_CASE("VOC XML sizes must be numbers", "[datasets]") {

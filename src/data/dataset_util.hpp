@@ -41,8 +41,9 @@ bool is_image_file(const std::string& path);
 
 // Whether `path` exists / is a folder, without throwing for names the file
 // system refuses: "not found" is false, any other failure (a name too long,
-// permission denied on the folder) is a c2am::Error naming the path.
-bool file_exists(const std::string& path);
+// permission denied on the folder) is a c2am::Error naming the path — and,
+// given, `source` (the list or XML file and line the path was made from).
+bool file_exists(const std::string& path, const std::string& source = "");
 bool folder_exists(const std::string& path);
 
 // Runs a reader, turning any exception that is not a c2am::Error (from the

@@ -168,7 +168,7 @@ std::unique_ptr<Dataset> data::read_imagenet(const std::string& dir, const std::
       const std::string stem = fs::path(s.image_path).stem().string();
       std::string xml;
       for (const std::string& candidate : {split_dir + "/" + stem + ".xml", dir + "/val_boxes/" + stem + ".xml"})
-        if (xml.empty() && data::file_exists(candidate)) xml = candidate;
+        if (xml.empty() && data::file_exists(candidate, "the annotation of " + s.image_path)) xml = candidate;
       if (xml.empty()) continue;
       const data::VocAnnotation a = data::read_voc_xml(xml);
       s.annotation = xml;

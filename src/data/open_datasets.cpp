@@ -17,20 +17,20 @@ namespace data {
 
 namespace {
 
-bool status_of(const std::string& path, fs::file_type& type) {
+bool status_of(const std::string& path, fs::file_type& type, const std::string& source = "") {
   std::error_code ec;
   const fs::file_status status = fs::status(path, ec);
   if (ec && ec != std::errc::no_such_file_or_directory && ec != std::errc::not_a_directory)
-    throw Error("dataset: " + path + ": " + ec.message());
+    throw Error("dataset: " + (source.empty() ? std::string() : source + ": ") + path + ": " + ec.message());
   type = status.type();
   return !ec && type != fs::file_type::not_found;
 }
 
 }  // namespace
 
-bool file_exists(const std::string& path) {
+bool file_exists(const std::string& path, const std::string& source) {
   fs::file_type type{};
-  return status_of(path, type);
+  return status_of(path, type, source);
 }
 
 bool folder_exists(const std::string& path) {

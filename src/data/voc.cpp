@@ -131,10 +131,11 @@ std::unique_ptr<Dataset> data::read_voc(const std::string& dir, const std::strin
     } else {
       for (const std::string& candidate :
            {dir + "/SegmentationClassAug/" + id + ".png", dir + "/SegmentationClass/" + id + ".png"})
-        if (s.mask_path.empty() && data::file_exists(candidate)) s.mask_path = candidate;
+        if (s.mask_path.empty() && data::file_exists(candidate, list + ":" + std::to_string(line.number)))
+          s.mask_path = candidate;
     }
     const std::string xml = dir + "/Annotations/" + id + ".xml";
-    if (data::file_exists(xml)) {
+    if (data::file_exists(xml, list + ":" + std::to_string(line.number))) {
       s.annotation = xml;
       add_annotation(s, data::read_voc_xml(xml), voc_class);
     }
@@ -166,10 +167,11 @@ std::unique_ptr<Dataset> data::read_voc_xml(const std::string& dir, const std::s
     const fs::path below = fs::path(xml).parent_path().lexically_relative(xml_dir);
     const std::string folder = below.empty() || below == "." ? image_dir : (fs::path(image_dir) / below).string();
     std::string image;
-    if (!a.filename.empty() && data::file_exists(folder + "/" + a.filename)) image = folder + "/" + a.filename;
+    if (!a.filename.empty() && data::file_exists(folder + "/" + a.filename, xml + " (<filename>)"))
+      image = folder + "/" + a.filename;
     for (const char* ext : {".jpg", ".jpeg", ".png", ".JPG", ".JPEG", ".PNG", ".bmp"}) {
       const std::string candidate = folder + "/" + fs::path(xml).stem().string() + ext;
-      if (image.empty() && data::file_exists(candidate)) image = candidate;
+      if (image.empty() && data::file_exists(candidate, xml)) image = candidate;
     }
     if (image.empty())
       throw Error("dataset: " + xml + ": image '" + a.filename + "' not found in " + folder);

@@ -17,31 +17,23 @@ Adam::Adam(std::vector<ParamGroup> groups, AdamConfig config) : GroupedOptimizer
 }
 
 void Adam::step(double lr) {
-  check(std::isfinite(lr), "Adam", "learning rate is not finite: ", lr);
-  NoGradGuard no_grad;
-  for (std::size_t gi = 0; gi < groups_.size(); ++gi) {
-    const ParamGroup& group = groups_[gi];
-    const double group_lr = lr * group.lr_multiplier;
-    for (std::size_t pi = 0; pi < group.params.size(); ++pi) {
-      Tensor param = group.params[pi].second;
-      const Tensor grad = param.grad();
-      if (!grad.defined()) continue;
-      Moments& m = moments_[gi][pi];
-      if (!m.exp_avg.defined()) {
-        m.exp_avg = zeros_like(param);
-        m.exp_avg_sq = zeros_like(param);
-      }
-      ++m.step;
-      const Tensor g = group.weight_decay != 0.0 ? grad + param * group.weight_decay : grad;
-      m.exp_avg = m.exp_avg + (g - m.exp_avg) * (1.0 - config_.beta1);  // torch's lerp_
-      m.exp_avg_sq = m.exp_avg_sq * config_.beta2 + g * g * (1.0 - config_.beta2);
-      const double t = static_cast<double>(m.step);
-      const double bias_correction1 = 1.0 - std::pow(config_.beta1, t);
-      const double bias_correction2_sqrt = std::sqrt(1.0 - std::pow(config_.beta2, t));
-      const Tensor denom = sqrt(m.exp_avg_sq) / bias_correction2_sqrt + config_.eps;
-      param.copy_(param - (m.exp_avg / denom) * (group_lr / bias_correction1));
+  for_each_gradient("Adam", lr, [&](std::size_t gi, std::size_t pi, const ParamGroup& group, Tensor& param,
+                                    const Tensor& grad, double group_lr) {
+    Moments& m = moments_[gi][pi];
+    if (!m.exp_avg.defined()) {
+      m.exp_avg = zeros_like(param);
+      m.exp_avg_sq = zeros_like(param);
     }
-  }
+    ++m.step;
+    const Tensor g = group.weight_decay != 0.0 ? grad + param * group.weight_decay : grad;
+    m.exp_avg = m.exp_avg + (g - m.exp_avg) * (1.0 - config_.beta1);  // torch's lerp_
+    m.exp_avg_sq = m.exp_avg_sq * config_.beta2 + g * g * (1.0 - config_.beta2);
+    const double t = static_cast<double>(m.step);
+    const double bias_correction1 = 1.0 - std::pow(config_.beta1, t);
+    const double bias_correction2_sqrt = std::sqrt(1.0 - std::pow(config_.beta2, t));
+    const Tensor denom = sqrt(m.exp_avg_sq) / bias_correction2_sqrt + config_.eps;
+    param.copy_(param - (m.exp_avg / denom) * (group_lr / bias_correction1));
+  });
 }
 
 nn::NamedTensors Adam::state() const {

@@ -21,29 +21,21 @@ Sgd::Sgd(std::vector<ParamGroup> groups, SgdConfig config) : GroupedOptimizer(st
 }
 
 void Sgd::step(double lr) {
-  check(std::isfinite(lr), "Sgd", "learning rate is not finite: ", lr);
-  NoGradGuard no_grad;
-  for (std::size_t gi = 0; gi < groups_.size(); ++gi) {
-    const ParamGroup& group = groups_[gi];
-    const double group_lr = lr * group.lr_multiplier;
-    for (std::size_t pi = 0; pi < group.params.size(); ++pi) {
-      Tensor param = group.params[pi].second;
-      const Tensor grad = param.grad();
-      if (!grad.defined()) continue;
-      if (param.device().is_cuda() && param.is_contiguous()) {  // one fused pass on the GPU
-        cuda::ops::sgd_update(param, grad, momentum_[gi][pi], group_lr, group.weight_decay, config_.momentum,
-                              config_.nesterov);
-        continue;
-      }
-      Tensor d = group.weight_decay != 0.0 ? grad + param * group.weight_decay : grad;
-      if (config_.momentum != 0.0) {
-        Tensor& buffer = momentum_[gi][pi];
-        buffer = buffer.defined() ? buffer * config_.momentum + d : d.clone();
-        d = config_.nesterov ? d + buffer * config_.momentum : buffer;
-      }
-      param.copy_(param - d * group_lr);
+  for_each_gradient("Sgd", lr, [&](std::size_t gi, std::size_t pi, const ParamGroup& group, Tensor& param,
+                                   const Tensor& grad, double group_lr) {
+    if (param.device().is_cuda() && param.is_contiguous()) {  // one fused pass on the GPU
+      cuda::ops::sgd_update(param, grad, momentum_[gi][pi], group_lr, group.weight_decay, config_.momentum,
+                            config_.nesterov);
+      return;
     }
-  }
+    Tensor d = group.weight_decay != 0.0 ? grad + param * group.weight_decay : grad;
+    if (config_.momentum != 0.0) {
+      Tensor& buffer = momentum_[gi][pi];
+      buffer = buffer.defined() ? buffer * config_.momentum + d : d.clone();
+      d = config_.nesterov ? d + buffer * config_.momentum : buffer;
+    }
+    param.copy_(param - d * group_lr);
+  });
 }
 
 nn::NamedTensors Sgd::state() const {

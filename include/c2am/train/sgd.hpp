@@ -6,6 +6,10 @@
 #include <string>
 #include <vector>
 
+#include <cmath>
+
+#include "c2am/autograd/grad_mode.hpp"
+#include "c2am/core/error.hpp"
 #include "c2am/core/tensor.hpp"
 #include "c2am/nn/module.hpp"
 
@@ -27,8 +31,28 @@ class GroupedOptimizer {
   const std::vector<ParamGroup>& groups() const { return groups_; }
 
  protected:
+  // One update pass at base learning rate `lr`, without recording a graph:
+  // update(group index, parameter index, group, parameter, gradient, the
+  // group's learning rate) for every parameter that has a gradient.
+  template <typename Update>
+  void for_each_gradient(const char* optimizer, double lr, Update&& update);
+
   std::vector<ParamGroup> groups_;
 };
+
+template <typename Update>
+void GroupedOptimizer::for_each_gradient(const char* optimizer, double lr, Update&& update) {
+  check(std::isfinite(lr), optimizer, "learning rate is not finite: ", lr);
+  NoGradGuard no_grad;
+  for (std::size_t gi = 0; gi < groups_.size(); ++gi) {
+    const ParamGroup& group = groups_[gi];
+    for (std::size_t pi = 0; pi < group.params.size(); ++pi) {
+      Tensor param = group.params[pi].second;
+      const Tensor grad = param.grad();
+      if (grad.defined()) update(gi, pi, group, param, grad, lr * group.lr_multiplier);
+    }
+  }
+}
 
 struct SgdConfig {
   double momentum = 0.0;

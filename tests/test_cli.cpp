@@ -680,12 +680,24 @@ TEST_CASE("wsss refine: train on cues, infer refined cues that wsss eval reads, 
   CHECK_THAT(r.output, Catch::Contains("already holds a run"));
   r = c2am_command(train + " --resume");  // finished
   CHECK_THAT(r.output, Catch::Contains("leaves nothing to train"));
+  r = c2am_command("wsss refine train" + data + " --cues " + cues + " --width-divisor 8 --epochs 2 --resume --out " +
+                   dir.str() + "/refine");  // another network width
+  CHECK_THAT(r.output, Catch::Contains("Give the checkpoint's --width-divisor 16 to continue it"));
+  // A checkpoint serves as the network it holds.
+  r = c2am_command("wsss refine infer" + data + " --model " + dir.str() + "/refine/checkpoint.safetensors --out " +
+                   dir.str() + "/from_checkpoint");
+  CHECK(r.status == 0);
+  // A cue of the wrong size is found before any training, and nothing is left behind.
+  write_gray_png(cues + "/image_5.png", 50, 40, std::vector<std::uint8_t>(50 * 40, 255));
+  r = c2am_command("wsss refine train" + data + " --cues " + cues + " --width-divisor 16 --out " + dir.str() + "/r3");
+  CHECK(r.status != 0);
+  CHECK_THAT(r.output, Catch::Contains("image_5.png is 50x40 but its image is 96x96"));
+  CHECK_FALSE(fs::exists(dir.str() + "/r3"));
   fs::remove(cues + "/image_3.png");
   r = c2am_command("wsss refine train" + data + " --cues " + cues + " --width-divisor 16 --out " + dir.str() + "/r2");
   CHECK(r.status != 0);
   CHECK_THAT(r.output, Catch::Contains("no cue " + cues + "/image_3.png"));
   CHECK_FALSE(fs::exists(dir.str() + "/r2"));
-  r = c2am_command("wsss refine infer" + data + " --model " + dir.str() + "/refine/checkpoint.safetensors --out " +
-                   dir.str() + "/x");
+  r = c2am_command("wsss refine infer" + data + " --model " + dir.str() + "/run_missing.safetensors --out " + dir.str() + "/x");
   CHECK(r.status != 0);
 }

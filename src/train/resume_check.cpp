@@ -28,7 +28,7 @@ std::string architecture_of(const nlohmann::json& c) {
 }  // namespace
 
 ResumeCheck check_resumed_config(const nlohmann::json& saved, const nlohmann::json& now, bool allow_changes,
-                                 const std::string& checkpoint) {
+                                 const std::string& checkpoint, const std::string& architecture_advice) {
   ResumeCheck out;
   out.changes = nlohmann::json::object();
   std::string architecture, refused, allowed;
@@ -42,12 +42,15 @@ ResumeCheck check_resumed_config(const nlohmann::json& saved, const nlohmann::js
     else allowed += "\n  " + line;
     out.changes[key] = {before, value};
   }
-  if (!architecture.empty())
+  if (!architecture.empty()) {
+    const std::string advice =
+        !architecture_advice.empty()
+            ? architecture_advice
+            : "Give the checkpoint's architecture (--backbone resnet" + show(saved.value("depth", nlohmann::json("?"))) +
+                  " --base-width " + show(saved.value("base_width", nlohmann::json("?"))) + ") to continue it";
     throw Error("resume: " + checkpoint + " holds a " + architecture_of(saved) + " model, not the " +
-                architecture_of(now) + " asked for:" + architecture +
-                "\nGive the checkpoint's architecture (--backbone resnet" + show(saved.value("depth", nlohmann::json("?"))) +
-                " --base-width " + show(saved.value("base_width", nlohmann::json("?"))) +
-                ") to continue it, or train into another --out");
+                architecture_of(now) + " asked for:" + architecture + "\n" + advice + ", or train into another --out");
+  }
   if (!refused.empty() && !allow_changes)
     throw Error("resume: these options differ from the run " + checkpoint + " was made with, and would make the "
                 "resumed steps a different run:" + refused +

@@ -17,7 +17,9 @@ struct ResumeCheck {
 
 // `saved`: the checkpoint's "config"; `now`: this run's. Throws c2am::Error
 // naming `checkpoint` and every refused difference.
+// `architecture_advice` (optional) words how to ask for the checkpoint's
+// architecture with the resuming command's own options.
 ResumeCheck check_resumed_config(const nlohmann::json& saved, const nlohmann::json& now, bool allow_changes,
-                                 const std::string& checkpoint);
+                                 const std::string& checkpoint, const std::string& architecture_advice = "");
 
 }  // namespace c2am::train

@@ -14,7 +14,7 @@ namespace fs = std::filesystem;
 
 namespace c2am::train {
 
-void prepare_output_dir(const std::string& output_dir, bool resume, bool overwrite, const char* command) {
+void require_new_or_continued_run(const std::string& output_dir, bool resume, bool overwrite, const char* command) {
   check(!(resume && overwrite), command,
         "--resume continues the run in the output folder and --overwrite replaces it: give one of them");
   // An earlier run is continued or replaced only when asked: its checkpoint,
@@ -26,6 +26,10 @@ void prepare_output_dir(const std::string& output_dir, bool resume, bool overwri
     check(held.empty(), command, output_dir, " already holds a run (", held,
           "): give --resume to continue it, --overwrite to replace it, or another --out");
   }
+}
+
+void prepare_output_dir(const std::string& output_dir, bool resume, bool overwrite, const char* command) {
+  require_new_or_continued_run(output_dir, resume, overwrite, command);
   std::error_code ec;
   fs::create_directories(output_dir, ec);
   check(!ec && fs::is_directory(output_dir), command, "cannot create the output directory ", output_dir,
@@ -77,7 +81,8 @@ RunPosition load_checkpoint(const std::string& path, const std::string& format, 
 }
 
 nlohmann::json check_resume(const std::string& checkpoint, const std::string& format, const nlohmann::json& config,
-                            bool allow_changes, const std::function<void(const std::string&)>& on_note) {
+                            bool allow_changes, const std::function<void(const std::string&)>& on_note,
+                            const std::string& architecture_advice) {
   check(fs::exists(checkpoint), "resume", "no checkpoint at ", checkpoint);
   const safetensors::Metadata metadata = safetensors::read_metadata(checkpoint);
   check(metadata.count("format") && metadata.at("format") == format, "resume", checkpoint, " is not a ", format,
@@ -94,7 +99,7 @@ nlohmann::json check_resume(const std::string& checkpoint, const std::string& fo
     if (on_note) on_note("resume: " + checkpoint + " records no configuration; the options cannot be compared");
     return history;
   }
-  const ResumeCheck result = check_resumed_config(saved, config, allow_changes, checkpoint);
+  const ResumeCheck result = check_resumed_config(saved, config, allow_changes, checkpoint, architecture_advice);
   if (!result.note.empty() && on_note) on_note(result.note);
   if (!result.changes.empty())
     history.push_back({{"resumed_at_step", metadata.count("step") ? metadata.at("step") : "?"},

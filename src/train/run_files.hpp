@@ -16,7 +16,11 @@
 namespace c2am::train {
 
 // Throws unless `output_dir` holds no run (checkpoint, model or log), or the
-// caller resumes or overwrites it; creates the folder.
+// caller resumes or overwrites it. Checks only: called before any weights
+// are read, so that a refused run reads nothing and leaves nothing behind.
+void require_new_or_continued_run(const std::string& output_dir, bool resume, bool overwrite, const char* command);
+
+// The check above, then the folder made (just before the first write).
 void prepare_output_dir(const std::string& output_dir, bool resume, bool overwrite, const char* command);
 
 struct RunPosition {
@@ -37,7 +41,8 @@ RunPosition load_checkpoint(const std::string& path, const std::string& format, 
 // The checkpoint's recorded configuration against `config` (resume_check.hpp);
 // returns the history of changes to record, this resume's included.
 nlohmann::json check_resume(const std::string& checkpoint, const std::string& format, const nlohmann::json& config,
-                            bool allow_changes, const std::function<void(const std::string&)>& on_note);
+                            bool allow_changes, const std::function<void(const std::string&)>& on_note,
+                            const std::string& architecture_advice = "");
 
 // Keeps the log lines of steps before `step` (a resumed run rewrites the rest).
 void truncate_log(const std::string& path, std::size_t step);

@@ -147,6 +147,8 @@ TrainResult Trainer::run(const Dataset& dataset) {
   if (config_.resume)
     history = train::check_resume(checkpoint_path(config_.output_dir), kCheckpointFormat, describe(config_),
                                   config_.allow_changes, on_note);
+  // The output folder is checked before any weights are read.
+  train::require_new_or_continued_run(config_.output_dir, config_.resume, config_.overwrite, "train");
   Model model(config_.model);
   if (!config_.weights.empty() && !config_.resume) {
     const std::string report = load_initial_weights(model, config_);

@@ -262,8 +262,8 @@ SecondStageResult SecondStageTrainer::run(const Dataset& all) {
     }
     history = train::check_resume(checkpoint, kCheckpointFormat, described, c.allow_changes, on_note);
   }
-  // The output folder is checked before any weights are read.
-  train::prepare_output_dir(c.output_dir, c.resume, c.overwrite, "second stage");
+  // The output folder is checked before any weights are read, made before the first write.
+  train::require_new_or_continued_run(c.output_dir, c.resume, c.overwrite, "second stage");
   const std::unique_ptr<nn::PooledResNet> model = make_model(c, classes);
   if (!c.weights.empty() && !c.resume) {
     const std::string note = load_initial(*model, c.weights);
@@ -290,6 +290,7 @@ SecondStageResult SecondStageTrainer::run(const Dataset& all) {
     return augment_sample(c, std::move(image), whole, {static_cast<double>(labels[index])}, gen);
   };
   Loader loader(data, lc);
+  train::prepare_output_dir(c.output_dir, c.resume, c.overwrite, "second stage");
 
   const std::string log_path = c.output_dir + "/log.jsonl";
   train::RunPosition at;

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "c2am/autograd/grad_mode.hpp"
 #include "c2am/core/error.hpp"
@@ -103,18 +104,42 @@ RefineResult RefineTrainer::run() {
 
 RefineResult RefineTrainer::run(const Dataset& data) {
   const RefineConfig& c = config_;
-  // Every cue exists before anything is trained or written.
+  // Every cue is read and checked (present, gray, 8-bit, the size of its
+  // image) before anything is trained or written: a bad cue is not found hours into a run.
+  check(fs::is_directory(c.cues), "wsss refine", "--cues ", c.cues, " is not a folder (the folder `wsss cues` wrote)");
   for (std::size_t i = 0; i < data.size(); ++i) {
-    const std::string path = (fs::path(c.cues) / (data.sample(i).id + ".png")).string();
-    check(fs::exists(path), "wsss refine", "no cue ", path, " for image ", data.sample(i).id,
+    const Sample& s = data.sample(i);
+    const std::string path = (fs::path(c.cues) / (s.id + ".png")).string();
+    check(fs::exists(path), "wsss refine", "no cue ", path, " for image ", s.id,
           " (run `c2am wsss cues` on this split first)");
+    std::optional<ImageSize> size = s.image_path.empty() ? std::nullopt : peek_image_size(s.image_path);
+    if (!size) {
+      try {
+        const Image image = data.load_image(i);
+        size = ImageSize{image.width, image.height};
+      } catch (const Error&) {
+        if (!c.skip_unreadable) throw;
+        continue;  // left out of training when its turn comes, and counted
+      }
+    }
+    (void)read_cue(path, size->width, size->height);
   }
   const nlohmann::json described = describe(c);
   nlohmann::json history = nlohmann::json::array();
   const std::string checkpoint = c.output_dir + "/checkpoint.safetensors";
-  if (c.resume) history = train::check_resume(checkpoint, kCheckpointFormat, described, c.allow_changes, on_note);
-  // The output folder is checked before any weights are read.
-  train::prepare_output_dir(c.output_dir, c.resume, c.overwrite, "wsss refine");
+  if (c.resume) {
+    std::string advice = "Give the checkpoint's --width-divisor to continue it";
+    if (fs::exists(checkpoint)) {
+      const auto metadata = safetensors::read_metadata(checkpoint);
+      const auto saved = nlohmann::json::parse(metadata.count("config") ? metadata.at("config") : "", nullptr, false);
+      if (saved.is_object() && saved.value("base_width", std::int64_t{0}) > 0)
+        advice = "Give the checkpoint's --width-divisor " + std::to_string(64 / saved.value("base_width", std::int64_t{64})) +
+                 " to continue it";
+    }
+    history = train::check_resume(checkpoint, kCheckpointFormat, described, c.allow_changes, on_note, advice);
+  }
+  // The output folder is checked before any weights are read, made before the first write.
+  train::require_new_or_continued_run(c.output_dir, c.resume, c.overwrite, "wsss refine");
   SaliencyNet net(c.net);
   if (!c.weights.empty() && !c.resume) {
     const std::string note = load_backbone(net, c.weights);
@@ -149,6 +174,7 @@ RefineResult RefineTrainer::run(const Dataset& data) {
   if (result.upsampled && on_note)
     on_note(std::to_string(result.upsampled) + " image(s) have a side under 128 pixels: upsampled ×2 for the network");
 
+  train::prepare_output_dir(c.output_dir, c.resume, c.overwrite, "wsss refine");
   const std::string log_path = c.output_dir + "/log.jsonl";
   train::RunPosition at;
   if (c.resume) {
@@ -222,6 +248,9 @@ RefineResult RefineTrainer::run(const Dataset& data) {
   }
   bar.finish();
   if (at.batch != 0 || !fs::exists(checkpoint)) save();  // stopped mid-epoch (max_images)
+  if (result.steps == 0 && on_note)
+    on_note("no Adam step was taken (" + std::to_string(at.step) + " images, fewer than the accumulation of " +
+            std::to_string(c.accumulation) + "): the model is the initial network");
   result.model = c.output_dir + "/model.safetensors";
   save_weights(net, result.model, {{"config", described.dump()}, {"config_changes", history.dump()}});
   result.images_seen = at.step;
@@ -264,7 +293,16 @@ std::unique_ptr<SaliencyNet> load_saliency_net(const std::string& path, Device d
     throw Error("wsss refine: " + path + ": its recorded network configuration is damaged (" + e.what() + ")");
   }
   auto net = std::make_unique<SaliencyNet>(n);
-  load_state(*net, tensors, LoadOptions{}, path);
+  LoadOptions options;
+  if (metadata.count("format") && metadata.at("format") == kCheckpointFormat) {
+    // A run's checkpoint: the network under "model.", beside Adam's state.
+    options.strip_prefix = "model.";
+    options.strict = false;
+    const LoadReport report = load_state(*net, tensors, options, path);
+    check(report.missing.empty(), "wsss refine", path, ": ", report.missing.size(), " network tensors missing");
+  } else {
+    load_state(*net, tensors, options, path);
+  }
   net->to(device);
   net->eval();
   return net;

@@ -4,11 +4,20 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdio>
 #include <functional>
+#include <string>
 
 namespace c2am::cli {
 
 using Run = std::function<int()>;
+
+// A trainer's note (weights loaded, images left out), printed at once:
+// the run that follows may be long.
+inline void print_note(const std::string& note) {
+  std::printf("%s\n", note.c_str());
+  std::fflush(stdout);
+}
 
 Run add_train(CLI::App& app);
 Run add_maps(CLI::App& app);

@@ -9,6 +9,7 @@
 
 #include "c2am/cuda/runtime.hpp"
 #include "c2am/wsss/refine.hpp"
+#include "cli/commands.hpp"
 #include "cli/device_option.hpp"
 #include "cli/output_paths.hpp"
 #include "cli/sample_files.hpp"
@@ -49,10 +50,7 @@ int run_train(const RefineOptions& o) {
   c.skip_unreadable = o.skip_unreadable;
   c.progress = !o.no_progress;
   wsss::RefineTrainer trainer(c);
-  trainer.on_note = [](const std::string& note) {
-    std::printf("%s\n", note.c_str());
-    std::fflush(stdout);
-  };
+  trainer.on_note = print_note;
   const wsss::RefineResult r = trainer.run();
   std::printf("trained on %zu images (%zu epochs completed), %zu Adam steps, last image's loss %.2f\n", r.images_seen,
               r.epochs_completed, r.steps, r.last_loss);

@@ -12,6 +12,7 @@
 #include "c2am/wsol/predictions.hpp"
 #include "c2am/wsol/second_stage.hpp"
 #include "c2am/wsol/second_stage_eval.hpp"
+#include "cli/commands.hpp"
 #include "cli/device_option.hpp"
 #include "cli/output_paths.hpp"
 #include "cli/sample_files.hpp"
@@ -65,10 +66,7 @@ int run_training(wsol::SecondStageTask task, const StageOptions& o) {
   c.resume = o.resume, c.overwrite = o.overwrite, c.allow_changes = o.allow_changes;
   c.progress = !o.no_progress;
   wsol::SecondStageTrainer trainer(c);
-  trainer.on_note = [](const std::string& note) {
-    std::printf("%s\n", note.c_str());
-    std::fflush(stdout);
-  };
+  trainer.on_note = print_note;
   const wsol::SecondStageResult r = trainer.run();
   if (r.steps_run == 0) {
     std::printf("no step left to run: the run is at step %zu (%zu epochs completed)\n", r.steps, r.epochs_completed);

@@ -77,10 +77,7 @@ int run_train(const TrainOptions& o) {
   config.progress = !o.no_progress;
 
   Trainer trainer(config);
-  trainer.on_note = [](const std::string& note) {
-    std::printf("%s\n", note.c_str());
-    std::fflush(stdout);
-  };
+  trainer.on_note = print_note;
   const TrainResult result = trainer.run();
   const auto plural = [](std::size_t n, const char* word) {
     return std::to_string(n) + " " + word + (n == 1 ? "" : "s");

@@ -71,3 +71,33 @@ if(C2AM_BUILD_TESTS)
     endif()
   endif()
 endif()
+
+# oneDNN (Debian's libdnnl-dev): the CPU engine for float32 convolution, batch
+# norm and pooling (docs/cpu-engine.md). AUTO uses it when found; without it
+# c2am's own reference kernels run. The GPU machines of scripts/gpu-check have
+# no copy (its library alone is 40 MB), so their builds go without.
+set(C2AM_ONEDNN "AUTO" CACHE STRING "Use oneDNN for CPU convolution, batch norm and pooling: AUTO, ON or OFF")
+set_property(CACHE C2AM_ONEDNN PROPERTY STRINGS AUTO ON OFF)
+set(C2AM_WITH_ONEDNN OFF)
+if(NOT C2AM_ONEDNN STREQUAL "OFF")
+  # Found by hand: Debian's dnnl-config.cmake insists on OpenCL's headers,
+  # which a CPU-only use does not need.
+  find_path(C2AM_DNNL_INCLUDE_DIR oneapi/dnnl/dnnl.hpp)
+  find_library(C2AM_DNNL_LIBRARY NAMES dnnl)
+  if(C2AM_DNNL_INCLUDE_DIR AND C2AM_DNNL_LIBRARY)
+    file(STRINGS "${C2AM_DNNL_INCLUDE_DIR}/oneapi/dnnl/dnnl_version.h" _dnnl_major REGEX "define DNNL_VERSION_MAJOR")
+    string(REGEX MATCH "[0-9]+" _dnnl_major "${_dnnl_major}")
+    if(_dnnl_major EQUAL 2)
+      set(C2AM_WITH_ONEDNN ON)
+      add_library(c2am_dnnl INTERFACE)
+      target_include_directories(c2am_dnnl INTERFACE "${C2AM_DNNL_INCLUDE_DIR}")
+      target_link_libraries(c2am_dnnl INTERFACE "${C2AM_DNNL_LIBRARY}")
+      message(STATUS "c2am: oneDNN ${_dnnl_major}.x at ${C2AM_DNNL_LIBRARY}")
+    else()
+      message(STATUS "c2am: oneDNN at ${C2AM_DNNL_LIBRARY} is version ${_dnnl_major}, not 2.x: not used")
+    endif()
+  endif()
+  if(NOT C2AM_WITH_ONEDNN AND C2AM_ONEDNN STREQUAL "ON")
+    c2am_missing("oneDNN 2.x (libdnnl-dev)")
+  endif()
+endif()

@@ -14,6 +14,7 @@ packages=(
   libpng-dev          # label maps read as class ids (palette, 16-bit gray)
   libjpeg62-turbo-dev # JPEG decoded as Pillow (the reference code) decodes it
   libcli11-dev        # the c2am command line
+  libdnnl-dev         # oneDNN: float32 convolution, batch norm and pooling on the CPU
 )
 
 missing=()

@@ -3,6 +3,7 @@
 #include "c2am/autograd/grad_mode.hpp"
 #include "c2am/core/device.hpp"
 #include "c2am/core/dtype.hpp"
+#include "c2am/core/cpu_engine.hpp"
 #include "c2am/core/error.hpp"
 #include "c2am/core/generator.hpp"
 #include "c2am/core/shape.hpp"

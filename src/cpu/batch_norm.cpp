@@ -1,10 +1,12 @@
-// Batch normalization over NCHW, one channel per task. Statistics are
+// The reference batch normalization (float64, builds without oneDNN, and
+// C2AM_CPU_ENGINE=reference; float32 otherwise goes to cpu/onednn/) over NCHW, one channel per task. Statistics are
 // accumulated in double (two passes: mean, then centred squares).
 
 #include <cmath>
 
 #include "cpu/dispatch.hpp"
 #include "cpu/kernels.hpp"
+#include "cpu/onednn/ops.hpp"
 #include "cpu/strided.hpp"
 
 namespace c2am::cpu {
@@ -12,6 +14,7 @@ namespace c2am::cpu {
 BatchNormForward batch_norm2d_forward(const Tensor& x_in, const Tensor& weight, const Tensor& bias,
                                       const Tensor& running_mean, const Tensor& running_var,
                                       const BatchNormParams& p) {
+  if (onednn::handles(x_in)) return onednn::batch_norm2d_forward(x_in, weight, bias, running_mean, running_var, p);
   const Tensor x = x_in.contiguous();
   const std::int64_t n = x.shape()[0], c = x.shape()[1], plane = x.shape()[2] * x.shape()[3];
   const std::int64_t count = n * plane;
@@ -70,7 +73,8 @@ BatchNormForward batch_norm2d_forward(const Tensor& x_in, const Tensor& weight, 
 }
 
 BatchNormGrads batch_norm2d_backward(const Tensor& grad_in, const Tensor& x_in, const Tensor& weight,
-                                     const Tensor& mean, const Tensor& invstd, bool training) {
+                                     const Tensor& mean, const Tensor& invstd, bool training, double eps) {
+  if (onednn::handles(x_in)) return onednn::batch_norm2d_backward(grad_in, x_in, weight, mean, invstd, training, eps);
   const Tensor grad = grad_in.contiguous();
   const Tensor x = x_in.contiguous();
   const std::int64_t n = x.shape()[0], c = x.shape()[1], plane = x.shape()[2] * x.shape()[3];

@@ -1,4 +1,6 @@
-// Convolution as im2col + GEMM, with two ways to keep the cores busy:
+// The reference convolution (float64, builds without oneDNN, and
+// C2AM_CPU_ENGINE=reference; float32 otherwise goes to cpu/onednn/conv.cpp):
+// im2col + GEMM, with two ways to keep the cores busy:
 //  - large feature maps (e.g. 56x56) in a batch of at least one image per
 //    thread: threads take whole images, each running its own single-threaded
 //    GEMM (no synchronization inside a GEMM, no copies between layouts);
@@ -14,6 +16,7 @@
 
 #include "cpu/dispatch.hpp"
 #include "cpu/kernels.hpp"
+#include "cpu/onednn/ops.hpp"
 #include "cpu/strided.hpp"
 
 namespace c2am::cpu {
@@ -239,6 +242,7 @@ void backward_grouped(const ConvGeometry& g, const T* xp, const T* wp, const T* 
 }  // namespace
 
 Tensor conv2d_forward(const Tensor& x_in, const Tensor& weight_in, const Tensor& bias, const Conv2dParams& p) {
+  if (onednn::handles(x_in)) return onednn::conv2d_forward(x_in, weight_in, bias, p);
   const Tensor x = x_in.contiguous();
   const Tensor weight = weight_in.contiguous();
   const ConvGeometry g = geometry(x, weight, p);
@@ -268,6 +272,9 @@ Tensor conv2d_forward(const Tensor& x_in, const Tensor& weight_in, const Tensor&
 
 Conv2dGrads conv2d_backward(const Tensor& grad_in, const Tensor& x_in, const Tensor& weight_in,
                             const Conv2dParams& p, bool need_input, bool need_weight, bool need_bias) {
+  if (onednn::handles(x_in)) {
+    return onednn::conv2d_backward(grad_in, x_in, weight_in, p, need_input, need_weight, need_bias);
+  }
   const Tensor grad = grad_in.contiguous();
   const Tensor x = x_in.contiguous();
   const Tensor weight = weight_in.contiguous();

@@ -79,8 +79,9 @@ BatchNormForward batch_norm2d_forward(const Tensor& x, const Tensor& weight, con
 struct BatchNormGrads {
   Tensor input, weight, bias;
 };
+// `eps` is the forward's (oneDNN takes the variance back from invstd).
 BatchNormGrads batch_norm2d_backward(const Tensor& grad, const Tensor& x, const Tensor& weight, const Tensor& mean,
-                                     const Tensor& invstd, bool training);
+                                     const Tensor& invstd, bool training, double eps);
 
 // Rows of a contiguous [rows, length] divided by max(norm, eps); `norms` gets
 // the row norms.

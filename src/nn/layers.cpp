@@ -56,6 +56,16 @@ Tensor BatchNorm2d::forward(const Tensor& x) {
   return y;
 }
 
+bool fused_inference(const Module& layer) { return !layer.is_training() && !is_grad_enabled(); }
+
+Tensor conv_batch_norm_inference(const Conv2d& conv, const BatchNorm2d& norm, const Tensor& x, const Tensor& residual,
+                                 bool relu) {
+  const auto& o = conv.options();
+  return conv2d_batch_norm_inference(x, conv.weight, conv.bias, Conv2dParams::square(o.stride, o.padding, o.dilation),
+                                     norm.weight, norm.bias, norm.running_mean, norm.running_var, norm.eps(),
+                                     residual, relu);
+}
+
 Linear::Linear(const LinearOptions& options, Generator& gen) : options_(options) {
   check(options.in_features >= 1 && options.out_features >= 1, "Linear", "features must be positive, got in ",
         options.in_features, ", out ", options.out_features);

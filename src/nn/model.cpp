@@ -16,6 +16,7 @@ ActivationHead::ActivationHead(std::int64_t channels, DType dtype, Generator& ge
 }
 
 Tensor ActivationHead::logits(const Tensor& features) {
+  if (nn::fused_inference(*this)) return nn::conv_batch_norm_inference(*activation_head_, *bn_head_, features);
   return bn_head_->forward(activation_head_->forward(features));
 }
 

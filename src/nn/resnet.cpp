@@ -75,6 +75,7 @@ class Block : public Layer {
   }
 
   Tensor forward(const Tensor& x) override {
+    if (fused_inference(*this)) return forward_inference(x);
     Tensor y = x;
     for (std::size_t i = 0; i < convs_.size(); ++i) {
       y = norms_[i]->forward(convs_[i]->forward(y));
@@ -84,6 +85,22 @@ class Block : public Layer {
   }
 
  private:
+  // Each conv with its batch norm as one op; the last adds the shortcut and
+  // applies the ReLU too.
+  Tensor forward_inference(const Tensor& x) {
+    Tensor shortcut = x;
+    if (downsample_) {
+      shortcut = conv_batch_norm_inference(dynamic_cast<Conv2d&>((*downsample_)[0]),
+                                           dynamic_cast<BatchNorm2d&>((*downsample_)[1]), x);
+    }
+    Tensor y = x;
+    for (std::size_t i = 0; i < convs_.size(); ++i) {
+      const bool last = i + 1 == convs_.size();
+      y = conv_batch_norm_inference(*convs_[i], *norms_[i], y, last ? shortcut : Tensor(), true);
+    }
+    return y;
+  }
+
   void add(const std::string& conv_name, std::shared_ptr<Conv2d> conv, std::int64_t channels, DType dtype) {
     const std::string index = conv_name.substr(4);
     convs_.push_back(register_module(conv_name, conv));
@@ -163,7 +180,8 @@ std::vector<Tensor> ResNet::forward_all_stages(const Tensor& images) {
 
 Tensor ResNet::forward(const Tensor& images) {
   check(images.dim() == 4 && images.size(1) == 3, "ResNet", "expected images [N, 3, H, W], got ", images.describe());
-  Tensor x = relu(bn1_->forward(conv1_->forward(images)));
+  Tensor x = fused_inference(*this) ? conv_batch_norm_inference(*conv1_, *bn1_, images, {}, true)
+                                    : relu(bn1_->forward(conv1_->forward(images)));
   x = max_pool2d(x, stem_pool());
   std::array<Tensor, 4> outputs;
   const int last = *std::max_element(selected_.begin(), selected_.end());

@@ -23,7 +23,7 @@ class BatchNorm2dBackward : public autograd::Node {
     const Tensor x = x_.get(name()), weight = weight_.get(name()), mean = mean_.get(name()),
                  invstd = invstd_.get(name());
     if (grad.device().is_cuda()) return cuda_backward(grad, x, weight, mean, invstd);
-    auto grads = cpu::batch_norm2d_backward(grad, x, weight, mean, invstd, training_);
+    auto grads = cpu::batch_norm2d_backward(grad, x, weight, mean, invstd, training_, eps_);
     return {grads.input, grads.weight, grads.bias};
   }
   const char* name() const override { return "BatchNorm2dBackward"; }

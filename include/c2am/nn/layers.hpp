@@ -43,12 +43,24 @@ class BatchNorm2d : public Layer {
   explicit BatchNorm2d(std::int64_t channels, DType dtype = DType::Float32, double eps = 1e-5,
                        double momentum = 0.1);
   Tensor forward(const Tensor& x) override;
+  double eps() const { return eps_; }
 
   Tensor weight, bias, running_mean, running_var, num_batches_tracked;
 
  private:
   double eps_, momentum_;
 };
+
+// Whether `layer` (in evaluation mode) may run conv → batch norm through
+// conv_batch_norm_inference: not training and no gradient being recorded.
+bool fused_inference(const Module& layer);
+
+// Evaluation-mode relu?(norm(conv(x)) + residual) through
+// c2am::conv2d_batch_norm_inference (batch norm folded into the convolution,
+// one oneDNN primitive on CPU float32; the separate ops elsewhere). No
+// gradient; `residual` may be undefined.
+Tensor conv_batch_norm_inference(const Conv2d& conv, const BatchNorm2d& norm, const Tensor& x,
+                                 const Tensor& residual = {}, bool relu = false);
 
 // y = x·weightᵀ + bias for x [N, in] → [N, out]. Parameters "weight"
 // [out, in] and, with `bias`, "bias" [out], initialized as torch.nn.Linear's

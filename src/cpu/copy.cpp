@@ -2,11 +2,15 @@
 
 #include "cpu/dispatch.hpp"
 #include "cpu/kernels.hpp"
+#include "cpu/onednn/ops.hpp"
 #include "cpu/strided.hpp"
 
 namespace c2am::cpu {
 
 void copy(const Tensor& src, const Tensor& dst) {
+  // Channels-last <-> NCHW (the inference convolutions' outputs meeting
+  // NCHW ops): a transposition, done by oneDNN's blocked reorder.
+  if (onednn::reorder_layout(src, dst)) return;
   const auto rows = make_strided_rows<2>(dst.shape(), {&src.strides(), &dst.strides()});
   dispatch_numeric(src.dtype(), "copy", [&](auto src_tag) {
     using S = decltype(src_tag);

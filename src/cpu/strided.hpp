@@ -4,6 +4,7 @@
 // into rows along the innermost dimension and rows are spread over threads.
 // Used by copies, casts and broadcasting elementwise kernels.
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <vector>
@@ -39,9 +40,16 @@ template <int K>
 StridedRows<K> make_strided_rows(const Shape& shape, const std::array<const Strides*, K>& strides) {
   // Keep non-trivial dimensions, merging a dimension into the previous one
   // when every operand steps through both as through one.
+  // Visit dimensions in the memory order of the last operand (the output
+  // of every caller), so that permuted views such as channels-last tensors
+  // merge into long rows; elementwise work does not depend on the order.
+  std::vector<std::size_t> order(shape.size());
+  for (std::size_t d = 0; d < order.size(); ++d) order[d] = d;
+  const Strides& out = *strides[K - 1];
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return out[a] > out[b]; });
   std::vector<std::int64_t> sizes;
   std::vector<std::array<std::int64_t, K>> st;
-  for (std::size_t d = 0; d < shape.size(); ++d) {
+  for (std::size_t d : order) {
     if (shape[d] == 1) continue;
     std::array<std::int64_t, K> s{};
     for (int k = 0; k < K; ++k) s[k] = (*strides[k])[d];

@@ -1,5 +1,7 @@
 #include "cpu/onednn/context.hpp"
 
+#include <optional>
+
 #include "c2am/core/cpu_engine.hpp"
 #include "c2am/core/error.hpp"
 #include "cpu/onednn/ops.hpp"
@@ -35,6 +37,43 @@ memory wrap(const Tensor& t) {
   check(t.is_contiguous() && t.dtype() == DType::Float32, "onednn", "expected a contiguous float32 tensor, got ",
         t.describe());
   return memory(plain_desc(dims_of(t.shape())), engine(), t.data<float>());
+}
+
+memory wrap_strided(const Tensor& t) {
+  check(t.dtype() == DType::Float32, "onednn", "expected a float32 tensor, got ", t.describe());
+  const memory::desc d(dims_of(t.shape()), memory::data_type::f32, memory::dims(t.strides().begin(), t.strides().end()));
+  return memory(d, engine(), t.data<float>());
+}
+
+Tensor empty_channels_last(const Shape& nchw) {
+  return empty({nchw[0], nchw[2], nchw[3], nchw[1]}, DType::Float32).permute({0, 3, 1, 2});
+}
+
+bool is_channels_last(const Tensor& t) {
+  const auto& s = t.shape();
+  const auto& st = t.strides();
+  return t.dim() == 4 && st[1] == 1 && st[3] == s[1] && st[2] == s[1] * s[3] && st[0] == s[1] * s[2] * s[3];
+}
+
+bool reorder_layout(const Tensor& src, const Tensor& dst) {
+  if (!handles(src) || dst.dtype() != DType::Float32 || src.dim() != 4 || src.shape() != dst.shape()) return false;
+  const auto channels_innermost = [](const Tensor& t) {
+    const auto& st = t.strides();
+    for (std::int64_t s : st) {
+      if (s <= 0) return std::optional<bool>();  // broadcast views: the generic copy
+    }
+    return std::optional<bool>(st[1] == 1 && t.size(1) > 1);
+  };
+  const auto a = channels_innermost(src), b = channels_innermost(dst);
+  if (!a || !b || *a == *b) return false;
+  try {
+    memory from = wrap_strided(src), to = wrap_strided(dst);
+    dnnl::reorder(from, to).execute(stream(), from, to);
+    stream().wait();
+  } catch (const dnnl::error& e) {
+    rethrow("copy", e);
+  }
+  return true;
 }
 
 memory reordered(const memory& user, const memory::desc& want) {

@@ -25,6 +25,13 @@ memory::dims dims_of(const Shape& shape);
 
 // Plain row-major (nchw, oihw, x) memory over a contiguous float32 tensor.
 memory wrap(const Tensor& t);
+// Memory over a float32 tensor with any non-negative strides (a
+// channels-last view [N, C, H, W] with strides (HWC, 1, WC, C) becomes nhwc).
+memory wrap_strided(const Tensor& t);
+// A new float32 [N, C, H, W] tensor laid out channels-last (a permuted view
+// of dense [N, H, W, C] storage): what the inference convolutions produce.
+Tensor empty_channels_last(const Shape& nchw);
+bool is_channels_last(const Tensor& t);
 memory::desc plain_desc(const memory::dims& d);
 
 // `user` itself when it already has the layout `want`, else a reordered copy.

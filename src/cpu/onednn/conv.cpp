@@ -1,9 +1,11 @@
 // Convolution through oneDNN: forward (with bias, and for inference with a
 // residual sum and ReLU as post-ops), backward data and backward weights.
-// Tensors stay NCHW/OIHW; each primitive is created with format `any`, so
-// oneDNN picks its blocked layouts (nChw16c, OIhw16i16o, ... on AVX-512) and
-// the NCHW data is reordered in and out around it, as PyTorch does for its
-// NCHW tensors. Primitives are cached per geometry.
+// Training: tensors stay NCHW/OIHW; each primitive is created with format
+// `any`, so oneDNN picks its blocked layouts (nChw16c, OIhw16i16o, ... on
+// AVX-512) and the NCHW data is reordered in and out around it, as PyTorch
+// does for its NCHW tensors. Inference: channels-last activations from one
+// convolution to the next (see inference_forward). Primitives are cached per
+// geometry.
 
 #include "c2am/core/error.hpp"
 #include "cpu/onednn/context.hpp"
@@ -84,6 +86,10 @@ const Forward& training_forward(const Geometry& g, bool bias) {
   });
 }
 
+// Inference convolutions read and write channels-last (nhwc) activations:
+// the convolution of the next layer takes them as they are, so the blocked
+// layouts of the training path, and the reorders around every convolution,
+// are avoided (oneDNN's brgemm convolutions are built for nhwc).
 const Forward& inference_forward(const Geometry& g, bool bias, bool residual, bool relu) {
   return forward_cache().get(key_of(kInference, g, bias, residual, relu), [&] {
     dnnl::post_ops post;
@@ -91,7 +97,13 @@ const Forward& inference_forward(const Geometry& g, bool bias, bool residual, bo
     if (relu) post.append_eltwise(1.0f, algorithm::eltwise_relu, 0.0f, 0.0f);
     dnnl::primitive_attr attr;
     attr.set_post_ops(post);
-    auto pd = make_forward_desc(g, bias, prop_kind::forward_inference, attr);
+    const auto nhwc = memory::format_tag::nhwc;
+    const convolution_forward::desc d(prop_kind::forward_inference, algorithm::convolution_direct,
+                                      memory::desc(g.src, memory::data_type::f32, nhwc), any(g.weights),
+                                      bias ? plain_desc(g.bias) : memory::desc(),
+                                      memory::desc(g.dst, memory::data_type::f32, nhwc), g.strides, g.dilates,
+                                      g.pad_l, g.pad_r);
+    convolution_forward::primitive_desc pd(d, attr, engine());
     return Forward{pd, convolution_forward(pd)};
   });
 }
@@ -117,17 +129,13 @@ const BackwardWeights& backward_weights(const Geometry& g, bool bias) {
   });
 }
 
-// Runs `pd`'s forward into a fresh NCHW tensor; `residual` (may be
-// undefined) is what the sum post-op adds.
-Tensor run_forward(const Forward& f, const Geometry& g, const Tensor& x, const Tensor& weight, const Tensor& bias,
-                   const Tensor& residual) {
+// Runs `pd`'s forward into a fresh NCHW tensor.
+Tensor run_forward(const Forward& f, const Geometry& g, const Tensor& x, const Tensor& weight, const Tensor& bias) {
   const memory src = reordered(wrap(x), f.pd.src_desc());
   const memory weights = reordered(wrap(weight), f.pd.weights_desc());
   Tensor out = empty(Shape(g.dst.begin(), g.dst.end()), x.options());
-  if (residual.defined()) out.copy_(residual);
   const memory out_plain = wrap(out);
-  // The sum post-op reads dst: in a blocked layout, it starts as the reordered residual.
-  const memory dst = residual.defined() ? reordered(out_plain, f.pd.dst_desc()) : output_in(out_plain, f.pd.dst_desc());
+  const memory dst = output_in(out_plain, f.pd.dst_desc());
   std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DST, dst}};
   if (bias.defined()) args.emplace(DNNL_ARG_BIAS, wrap(bias));
   f.primitive.execute(stream(), args);
@@ -143,20 +151,29 @@ Tensor conv2d_forward(const Tensor& x_in, const Tensor& weight_in, const Tensor&
   const Tensor bias = bias_in.defined() ? bias_in.contiguous() : Tensor();
   const Geometry g = geometry(x, weight, p);
   try {
-    return run_forward(training_forward(g, bias.defined()), g, x, weight, bias, Tensor());
+    return run_forward(training_forward(g, bias.defined()), g, x, weight, bias);
   } catch (const dnnl::error& e) {
     rethrow("conv2d", e);
   }
 }
 
-Tensor conv2d_fused_inference(const Tensor& x_in, const Tensor& weight_in, const Tensor& bias_in,
-                              const Conv2dParams& p, const Tensor& residual_in, bool relu) {
-  const Tensor x = x_in.contiguous(), weight = weight_in.contiguous();
+Tensor conv2d_fused_inference(const Tensor& x, const Tensor& weight_in, const Tensor& bias_in, const Conv2dParams& p,
+                              const Tensor& residual, bool relu) {
+  const Tensor weight = weight_in.contiguous();
   const Tensor bias = bias_in.defined() ? bias_in.contiguous() : Tensor();
-  const Tensor residual = residual_in.defined() ? residual_in.contiguous() : Tensor();
   const Geometry g = geometry(x, weight, p);
   try {
-    return run_forward(inference_forward(g, bias.defined(), residual.defined(), relu), g, x, weight, bias, residual);
+    const Forward& f = inference_forward(g, bias.defined(), residual.defined(), relu);
+    const memory src = reordered(wrap_strided(x), f.pd.src_desc());
+    Tensor out = empty_channels_last(Shape(g.dst.begin(), g.dst.end()));
+    if (residual.defined()) out.copy_(residual);  // what the sum post-op adds to
+    std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src},
+                                         {DNNL_ARG_WEIGHTS, reordered(wrap(weight), f.pd.weights_desc())},
+                                         {DNNL_ARG_DST, wrap_strided(out)}};
+    if (bias.defined()) args.emplace(DNNL_ARG_BIAS, wrap(bias));
+    f.primitive.execute(stream(), args);
+    stream().wait();
+    return out;
   } catch (const dnnl::error& e) {
     rethrow("conv2d (inference)", e);
   }

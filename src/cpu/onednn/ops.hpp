@@ -19,9 +19,17 @@ Conv2dGrads conv2d_backward(const Tensor& grad, const Tensor& x, const Tensor& w
 
 // Inference only (no autograd): relu?(conv(x, weight) + bias + residual?) as
 // one oneDNN primitive (bias, then a sum post-op for the residual, then an
-// eltwise ReLU post-op). `residual` may be undefined; it has the output's shape.
+// eltwise ReLU post-op). `residual` may be undefined; it has the output's
+// shape. x and residual may have any strides; the result is a channels-last
+// view (strides (HWC, 1, WC, C)), which the next call reads without a copy.
 Tensor conv2d_fused_inference(const Tensor& x, const Tensor& weight, const Tensor& bias, const Conv2dParams& p,
                               const Tensor& residual, bool relu);
+
+// dst = src for two float32 4-D tensors of one shape whose channel
+// dimension is innermost in one and not in the other (channels-last vs
+// NCHW, views included), through a oneDNN reorder. False, doing nothing,
+// for any other pair.
+bool reorder_layout(const Tensor& src, const Tensor& dst);
 
 BatchNormForward batch_norm2d_forward(const Tensor& x, const Tensor& weight, const Tensor& bias,
                                       const Tensor& running_mean, const Tensor& running_var,

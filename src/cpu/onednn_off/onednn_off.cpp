@@ -29,6 +29,7 @@ Conv2dGrads conv2d_backward(const Tensor&, const Tensor&, const Tensor&, const C
 Tensor conv2d_fused_inference(const Tensor&, const Tensor&, const Tensor&, const Conv2dParams&, const Tensor&, bool) {
   no_onednn("conv2d_fused_inference");
 }
+bool reorder_layout(const Tensor&, const Tensor&) { return false; }
 BatchNormForward batch_norm2d_forward(const Tensor&, const Tensor&, const Tensor&, const Tensor&, const Tensor&,
                                       const BatchNormParams&) {
   no_onednn("batch_norm2d");

@@ -259,3 +259,37 @@ TEST_CASE("the CPU engine switch", "[onednn]") {
     CHECK_THAT(error_message([] { set_cpu_engine(CpuEngine::OneDnn); }), Catch::Contains("no oneDNN"));
   }
 }
+
+TEST_CASE("fused inference follows parameters that change between calls", "[onednn]") {
+  with_onednn([] {
+    ModelConfig config;
+    config.backbone.depth = 18;
+    config.backbone.base_width = 8;
+    Model model(config);
+    model.eval();
+    Generator gen(20);
+    const Tensor images = random_tensor({1, 3, 48, 48}, gen, DType::Float32);
+    const auto fused_and_separate = [&] {
+      const Tensor separate = model.forward_raw_map(images);
+      NoGradGuard no_grad;
+      return std::make_pair(model.forward_raw_map(images), separate);
+    };
+    const auto [fused0, separate0] = fused_and_separate();
+    CHECK(scale_relative_error(fused0, separate0) < 1e-4);
+    // Change a running variance (fill_), a convolution weight (copy_) and
+    // the head's batch-norm weight: the cached folded weights must follow.
+    auto named = model.named_parameters();
+    auto buffers = model.named_buffers();
+    for (auto& [name, t] : buffers) {
+      if (name == "backbone.layer1.0.bn1.running_var") t.fill_(3.0);
+    }
+    for (auto& [name, t] : named) {
+      NoGradGuard no_grad;
+      if (name == "backbone.layer2.0.conv1.weight") t.copy_(t * -0.5);
+      if (name == "ac_head.bn_head.weight") t.fill_(-2.0);
+    }
+    const auto [fused1, separate1] = fused_and_separate();
+    CHECK(scale_relative_error(fused1, separate0) > 1e-2);  // the change matters
+    CHECK(scale_relative_error(fused1, separate1) < 1e-4);
+  });
+}

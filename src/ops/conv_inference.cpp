@@ -9,6 +9,7 @@
 #include "c2am/ops/normalization.hpp"
 #include "cpu/onednn/ops.hpp"
 #include "ops/op_checks.hpp"
+#include "ops/parameter_cache.hpp"
 
 namespace c2am {
 
@@ -63,7 +64,11 @@ Tensor conv2d_batch_norm_inference(const Tensor& x, const Tensor& weight, const 
       check(!t->defined() || t->shape() == Shape{weight.size(0)}, op, "per-channel tensor ", t->describe(),
             " does not match the ", weight.size(0), " output channels of weight ", weight.describe());
     }
-    const Folded f = fold(weight, bias, bn_weight, bn_bias, running_mean, running_var, eps);
+    // Folded once per parameter version: inference calls reuse it.
+    static ops::ParameterCache<Folded> folded;
+    const Folded f = folded.get({&weight, &bias, &bn_weight, &bn_bias, &running_mean, &running_var},
+                                static_cast<std::int64_t>(std::llround(eps * 1e15)),
+                                [&] { return fold(weight, bias, bn_weight, bn_bias, running_mean, running_var, eps); });
     if (residual.defined()) {
       const Shape out{x.size(0), weight.size(0),
                       conv_output_size(x.size(2), weight.size(2), params.stride_h, params.pad_h, params.dilation_h, op),

@@ -10,6 +10,7 @@
 #include "c2am/core/error.hpp"
 #include "cpu/onednn/context.hpp"
 #include "cpu/onednn/ops.hpp"
+#include "ops/parameter_cache.hpp"
 
 namespace c2am::cpu::onednn {
 
@@ -108,6 +109,22 @@ const Forward& inference_forward(const Geometry& g, bool bias, bool residual, bo
   });
 }
 
+// The weights in `f`'s layout, reordered once per weights version (the
+// inference op passes the same folded tensor while the parameters stand).
+memory inference_weights(const Forward& f, const Tensor& weight) {
+  static ops::ParameterCache<memory> cache;
+  return cache.get({&weight}, reinterpret_cast<std::intptr_t>(&f), [&] {
+    const memory user = wrap(weight);
+    memory copy = reordered(user, f.pd.weights_desc());
+    // A plain layout is the tensor's own memory: keep a copy the cache owns.
+    if (copy.get_data_handle() == user.get_data_handle()) {
+      copy = memory(f.pd.weights_desc(), engine());
+      dnnl::reorder(user, copy).execute(stream(), const_cast<memory&>(user), copy);
+    }
+    return copy;
+  });
+}
+
 const BackwardData& backward_data(const Geometry& g, bool bias) {
   static PrimitiveCache<BackwardData> cache;
   return cache.get(key_of(kBackwardData, g, bias), [&] {
@@ -168,7 +185,7 @@ Tensor conv2d_fused_inference(const Tensor& x, const Tensor& weight_in, const Te
     Tensor out = empty_channels_last(Shape(g.dst.begin(), g.dst.end()));
     if (residual.defined()) out.copy_(residual);  // what the sum post-op adds to
     std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src},
-                                         {DNNL_ARG_WEIGHTS, reordered(wrap(weight), f.pd.weights_desc())},
+                                         {DNNL_ARG_WEIGHTS, inference_weights(f, weight)},
                                          {DNNL_ARG_DST, wrap_strided(out)}};
     if (bias.defined()) args.emplace(DNNL_ARG_BIAS, wrap(bias));
     f.primitive.execute(stream(), args);

@@ -58,6 +58,14 @@ const std::vector<ConvCase>& conv_cases() {
 
 Tensor f64(const Tensor& t) { return t.detach().to(DType::Float64); }
 
+// A ResNet-18-shaped C²AM model at base width 8 (the demo's size).
+ModelConfig tiny_model() {
+  ModelConfig config;
+  config.backbone.depth = 18;
+  config.backbone.base_width = 8;
+  return config;
+}
+
 }  // namespace
 
 TEST_CASE("oneDNN convolution forward equals the float64 reference", "[onednn]") {
@@ -202,10 +210,7 @@ TEST_CASE("fused inference refuses inputs that need a gradient", "[onednn]") {
 
 TEST_CASE("a model's maps in evaluation mode: fused equals the separate ops", "[onednn]") {
   with_onednn([] {
-    ModelConfig config;
-    config.backbone.depth = 18;
-    config.backbone.base_width = 8;
-    Model model(config);
+    Model model(tiny_model());
     // Move the running statistics away from 0/1 so that the folding matters.
     {
       Generator gen(17);
@@ -227,10 +232,7 @@ TEST_CASE("CPU training is deterministic run to run for one thread count", "[one
   with_onednn([] {
     std::vector<Tensor> runs[2];
     for (auto& weights : runs) {
-      ModelConfig config;
-      config.backbone.depth = 18;
-      config.backbone.base_width = 8;
-      Model model(config);
+      Model model(tiny_model());
       const ParameterGroups g = model.parameter_groups();
       Sgd sgd({{"bw", g.backbone_weights, 1, 1e-4}, {"hw", g.head_weights, 10, 1e-4}}, {0.9, false});
       Generator gen(19);
@@ -262,10 +264,7 @@ TEST_CASE("the CPU engine switch", "[onednn]") {
 
 TEST_CASE("fused inference follows parameters that change between calls", "[onednn]") {
   with_onednn([] {
-    ModelConfig config;
-    config.backbone.depth = 18;
-    config.backbone.base_width = 8;
-    Model model(config);
+    Model model(tiny_model());
     model.eval();
     Generator gen(20);
     const Tensor images = random_tensor({1, 3, 48, 48}, gen, DType::Float32);

@@ -101,3 +101,21 @@ if(NOT C2AM_ONEDNN STREQUAL "OFF")
     c2am_missing("oneDNN 2.x (libdnnl-dev)")
   endif()
 endif()
+
+# MPI (Debian's Open MPI, libopenmpi-dev + openmpi-bin): data-parallel
+# training across CPU processes and the exchange of NCCL's id
+# (docs/distributed.md). AUTO uses it when found.
+set(C2AM_MPI "AUTO" CACHE STRING "Build the MPI communicator: AUTO, ON or OFF")
+set_property(CACHE C2AM_MPI PROPERTY STRINGS AUTO ON OFF)
+set(C2AM_WITH_MPI OFF)
+if(NOT C2AM_MPI STREQUAL "OFF")
+  # The C API from C++ (the project has no C language); no C++ bindings.
+  set(MPI_CXX_SKIP_MPICXX ON)
+  find_package(MPI QUIET COMPONENTS CXX)
+  if(MPI_CXX_FOUND)
+    set(C2AM_WITH_MPI ON)
+    message(STATUS "c2am: MPI ${MPI_CXX_VERSION} (${MPIEXEC_EXECUTABLE})")
+  elseif(C2AM_MPI STREQUAL "ON")
+    c2am_missing("MPI (libopenmpi-dev, openmpi-bin)")
+  endif()
+endif()

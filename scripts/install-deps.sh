@@ -14,7 +14,8 @@ packages=(
   libpng-dev          # label maps read as class ids (palette, 16-bit gray)
   libjpeg62-turbo-dev # JPEG decoded as Pillow (the reference code) decodes it
   libcli11-dev        # the c2am command line
-  libdnnl-dev         # oneDNN: float32 convolution, batch norm and pooling on the CPU
+  libdnnl-dev         # oneDNN: float32 convolution and batch norm on the CPU
+  libopenmpi-dev openmpi-bin  # MPI: data-parallel training across processes (and its test)
 )
 
 missing=()

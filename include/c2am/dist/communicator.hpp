@@ -1,0 +1,57 @@
+#pragma once
+// Data-parallel communication between processes (one per device or per CPU
+// process), on existing engines: MPI (Open MPI, for CPU tensors) and, in CUDA
+// builds with NCCL, NCCL for GPU tensors. A single-process communicator
+// stands in when there is one process, so that training code is written once.
+//
+// Every rank must make the same calls in the same order (collectives). Tensors
+// are float32 or float64 and live on the communicator's device kind.
+
+#include <memory>
+#include <string>
+
+#include "c2am/core/tensor.hpp"
+
+namespace c2am::dist {
+
+class Communicator {
+ public:
+  virtual ~Communicator() = default;
+  virtual int rank() const = 0;
+  virtual int size() const = 0;
+  // "single", "mpi" or "nccl".
+  virtual std::string backend() const = 0;
+
+  // Sums `t` over all ranks in place (every rank ends with the sum). `t`
+  // must be contiguous and the same shape on every rank.
+  virtual void all_reduce_sum(Tensor& t) = 0;
+  // Every rank's `t` ([n_r, ...], the trailing dimensions equal on all
+  // ranks, n_r may differ) stacked along dimension 0 in rank order:
+  // [Σ n_r, ...]. Not differentiable (see gather_rows).
+  virtual Tensor all_gather(const Tensor& t) = 0;
+  // The rows each rank contributes to all_gather, in rank order.
+  virtual std::vector<std::int64_t> row_counts(std::int64_t local_rows) = 0;
+  // Rank `root`'s `t` copied into every rank's `t` (same shape everywhere).
+  virtual void broadcast(Tensor& t, int root) = 0;
+  virtual void barrier() = 0;
+};
+
+// One process: rank 0 of 1; every collective is the identity.
+std::shared_ptr<Communicator> single_process();
+
+// True when this build has MPI.
+bool mpi_available();
+// MPI_COMM_WORLD (MPI initialized on first use with MPI_THREAD_FUNNELED and
+// finalized at exit). Throws c2am::Error in builds without MPI.
+std::shared_ptr<Communicator> mpi_world();
+// True when this process was started by mpirun/mpiexec (Open MPI's, MPICH's
+// or a launcher's rank variables are set), without initializing MPI.
+bool launched_by_mpi();
+
+// all_gather with a gradient: the backward hands each rank the rows of the
+// gathered tensor's gradient that its own input produced. Correct when every
+// rank computes the same function of the gathered tensor (the C²AM loss on
+// the global batch), whose gradient is then the same on every rank.
+Tensor gather_rows(const Tensor& local, Communicator& comm);
+
+}  // namespace c2am::dist

@@ -14,6 +14,7 @@
 #include "c2am/data/label_map.hpp"
 #include "c2am/data/loader.hpp"
 #include "c2am/data/transforms.hpp"
+#include "c2am/dist/data_parallel.hpp"
 #include "c2am/loss/contrastive.hpp"
 #include "c2am/loss/supervised.hpp"
 #include "c2am/inference.hpp"

@@ -492,3 +492,50 @@ TEST_CASE("initial weights: wrappers detected, a report, refusals when backbone 
   partial.partial_weights = true;
   CHECK_THAT(load_initial_weights(r34, partial), Catch::Contains("left random"));
 }
+
+TEST_CASE("sharded loaders split every global batch and together give the one-process batches", "[loader][dist]") {
+  SyntheticConfig s;
+  s.count = 23;
+  s.image_size = 48;
+  const auto dataset = make_synthetic(s);
+  for (const bool drop_last : {true, false}) {
+    for (const std::size_t shards : {2u, 3u}) {
+      LoaderConfig whole_config = small_loader(1);
+      whole_config.drop_last = drop_last;
+      Loader whole(*dataset, whole_config);
+      std::vector<std::vector<Batch>> parts;
+      for (std::size_t shard = 0; shard < shards; ++shard) {
+        LoaderConfig c = whole_config;
+        c.shard = shard;
+        c.shards = shards;
+        Loader loader(*dataset, c);
+        parts.push_back(whole_epoch(loader, 1));
+      }
+      const auto expected = whole_epoch(whole, 1);
+      // 23 images in batches of 5: 4 full ones and, without drop_last, one of 3,
+      // kept for 2 or 3 processes (each gets at least one image).
+      REQUIRE(expected.size() == (drop_last ? 4u : 5u));
+      for (std::size_t b = 0; b < expected.size(); ++b) {
+        INFO("drop_last " << drop_last << ", " << shards << " processes, batch " << b);
+        std::vector<std::size_t> joined;
+        std::vector<Tensor> images;
+        for (const auto& part : parts) {
+          REQUIRE(part.size() == expected.size());
+          CHECK(part[b].number == b);
+          CHECK(!part[b].indices.empty());
+          joined.insert(joined.end(), part[b].indices.begin(), part[b].indices.end());
+          images.push_back(part[b].images);
+        }
+        CHECK(joined == expected[b].indices);
+        C2AM_REQUIRE_OK(compare(cat(images, 0), expected[b].images, 0, 0));
+      }
+    }
+  }
+  LoaderConfig bad = small_loader(0);
+  bad.shards = 2;
+  bad.shard = 2;
+  CHECK_THAT(testing::error_message([&] { Loader(*dataset, bad); }), Catch::Contains("shard 2 of 2 does not exist"));
+  bad.shard = 0;
+  bad.shards = 6;  // more processes than images in a batch of 5
+  CHECK_THAT(testing::error_message([&] { Loader(*dataset, bad); }), Catch::Contains("cannot be shared by 6 processes"));
+}

@@ -24,6 +24,10 @@ Loader::Loader(const Dataset& dataset, LoaderConfig config) : dataset_(dataset),
   check(config_.workers >= 0, "Loader", "workers must be >= 0, got ", config_.workers);
   check(config_.transform.crop >= 1 && config_.transform.crop <= config_.transform.resize, "Loader", "crop ",
         config_.transform.crop, " must be in [1, resize = ", config_.transform.resize, "]");
+  check(config_.shards >= 1 && config_.shard < config_.shards, "Loader", "shard ", config_.shard, " of ",
+        config_.shards, " does not exist");
+  check(config_.batch_size >= config_.shards, "Loader", "a global batch of ", config_.batch_size,
+        " images cannot be shared by ", config_.shards, " processes");
   check(batches_per_epoch() > 0, "Loader", "dataset ", dataset_.name(), " has ", dataset_.size(),
         " images, fewer than one batch of ", config_.batch_size, " (drop_last)");
 }
@@ -32,7 +36,9 @@ Loader::~Loader() { stop_workers(); }
 
 std::size_t Loader::batches_per_epoch() const {
   const std::size_t n = dataset_.size(), b = config_.batch_size;
-  return config_.drop_last ? n / b : (n + b - 1) / b;
+  if (config_.drop_last || n % b == 0) return n / b;
+  // The shorter last batch, unless it cannot give every process an image.
+  return n / b + (n % b >= config_.shards ? 1 : 0);
 }
 
 std::size_t Loader::skipped() const {
@@ -72,8 +78,11 @@ Loader::Result Loader::make_batch(std::size_t number) const {
     batch.epoch = epoch_;
     batch.number = number;
     std::vector<Image> images;
-    const std::size_t first = number * config_.batch_size;
-    const std::size_t last = std::min(first + config_.batch_size, order_.size());
+    const std::size_t global_first = number * config_.batch_size;
+    const std::size_t count = std::min(config_.batch_size, order_.size() - global_first);
+    // This shard's part of the global batch (the whole batch for one process).
+    const std::size_t first = global_first + count * config_.shard / config_.shards;
+    const std::size_t last = global_first + count * (config_.shard + 1) / config_.shards;
     for (std::size_t position = first; position < last; ++position) {
       try {
         AugmentedSample sample = augmented_sample(epoch_, position);

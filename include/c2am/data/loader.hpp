@@ -61,10 +61,17 @@ struct LoaderConfig {
   // Set: makes the batch tensor from the augmented images instead of
   // to_batch (ImageNet normalization), e.g. PoolNet's BGR input.
   std::function<Tensor(const std::vector<Image>&)> collate;
+  // Data parallelism (docs/distributed.md): `batch_size` is the global batch
+  // and this loader yields process `shard`'s part of each: the positions
+  // [⌊k·shard/S⌋, ⌊k·(shard+1)/S⌋) of a global batch of k images, S =
+  // `shards`. Order, augmentation and batch numbers are those of one process
+  // with the same seed, so the S parts of batch b together are its batch b.
+  // A last global batch with fewer images than processes is left out.
+  std::size_t shard = 0, shards = 1;
 };
 
 struct Batch {
-  Tensor images;                     // [B, 3, crop, crop], normalized
+  Tensor images;                     // [B, 3, crop, crop], normalized (this shard's part)
   std::vector<std::size_t> indices;  // dataset indices of the images
   std::vector<std::vector<double>> targets;  // per image, from LoaderConfig::augment (empty otherwise)
   std::size_t epoch = 0, number = 0;  // batch `number` of `epoch`

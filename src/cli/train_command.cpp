@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "c2am/cuda/runtime.hpp"
+#include "c2am/dist/communicator.hpp"
 #include "c2am/train/trainer.hpp"
 #include "cli/commands.hpp"
 #include "cli/device_option.hpp"
@@ -25,8 +26,19 @@ struct TrainOptions {
   int workers = 2, resize = 0, crop = 0;
   std::uint64_t seed = 0;
   bool resume = false, skip_unreadable = false, no_progress = false, nesterov = false, partial_weights = false,
-       overwrite = false, allow_changes = false;
+       overwrite = false, allow_changes = false, distributed = false;
 };
+
+// The processes of this job: MPI's when --distributed is given or the
+// process was started by mpirun/mpiexec, else this process alone.
+std::shared_ptr<dist::Communicator> communicator(bool distributed) {
+  if (!distributed && !dist::launched_by_mpi()) return nullptr;
+  if (!dist::mpi_available()) {
+    throw Error(std::string(distributed ? "--distributed" : "started by mpirun") +
+                ": this build of c2am has no MPI (install libopenmpi-dev with scripts/install-deps.sh and build again)");
+  }
+  return dist::mpi_world();
+}
 
 int depth_of(const std::string& backbone) {
   for (int depth : {18, 34, 50, 101})
@@ -75,10 +87,17 @@ int run_train(const TrainOptions& o) {
   config.overwrite = o.overwrite;
   config.allow_changes = o.allow_changes;
   config.progress = !o.no_progress;
+  config.communicator = communicator(o.distributed);
+  const bool lead = !config.communicator || config.communicator->rank() == 0;
+  if (config.communicator && lead) {
+    print_note("data parallel over " + std::to_string(config.communicator->size()) + " processes (MPI): batch " +
+               std::to_string(config.loader.batch_size) + " in all, the loss over all of it");
+  }
 
   Trainer trainer(config);
   trainer.on_note = print_note;
   const TrainResult result = trainer.run();
+  if (!lead) return 0;  // process 0 reports
   const auto plural = [](std::size_t n, const char* word) {
     return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
   };
@@ -163,6 +182,9 @@ Run add_train(CLI::App& app) {
                 "checkpoint's (refused otherwise; the change is recorded)");
   cmd->add_flag("--skip-unreadable", o->skip_unreadable, "Leave out images that cannot be decoded (counted in the log)");
   cmd->add_flag("--no-progress", o->no_progress, "No progress bar");
+  cmd->add_flag("--distributed", o->distributed,
+                "Data parallel over the processes of mpirun/mpiexec (also on by itself when started by them); "
+                "--batch is the global batch (docs/distributed.md)");
   return [o, cmd] {
     o->split_given = cmd->count("--split") > 0;
     return run_train(*o);

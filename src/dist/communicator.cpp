@@ -48,6 +48,41 @@ bool launched_by_mpi() {
   return false;
 }
 
+void on_every_process(Communicator& comm, const std::function<void()>& action) {
+  std::exception_ptr error;
+  std::string message;
+  try {
+    action();
+  } catch (const std::exception& e) {
+    error = std::current_exception();
+    message = e.what();
+  }
+  if (comm.size() == 1) {
+    if (error) std::rethrow_exception(error);
+    return;
+  }
+  // Which processes failed, then the first one's message.
+  Tensor failed = zeros({comm.size()}, DType::Int64);
+  failed.set({comm.rank()}, error ? 1.0 : 0.0);
+  comm.all_reduce_sum(failed);
+  int first = -1;
+  for (int r = 0; r < comm.size() && first < 0; ++r) {
+    if (failed.at({r}) != 0) first = r;
+  }
+  if (first < 0) return;
+  Tensor length = full({1}, static_cast<double>(message.size()), DType::Int64);
+  comm.broadcast(length, first);
+  Tensor bytes = zeros({static_cast<std::int64_t>(length.item())}, DType::Int64);
+  if (comm.rank() == first) {
+    for (std::size_t i = 0; i < message.size(); ++i) bytes.data<std::int64_t>()[i] = static_cast<unsigned char>(message[i]);
+  }
+  if (bytes.numel() > 0) comm.broadcast(bytes, first);
+  if (error) std::rethrow_exception(error);
+  std::string text;
+  for (std::int64_t b : bytes.to_vector<std::int64_t>()) text.push_back(static_cast<char>(b));
+  throw Error("process " + std::to_string(first) + " of " + std::to_string(comm.size()) + " stopped: " + text);
+}
+
 Tensor gather_rows(const Tensor& local, Communicator& comm) {
   check(local.dim() >= 1, "gather_rows", "expected rows, got ", local.describe());
   const std::vector<std::int64_t> counts = comm.row_counts(local.size(0));

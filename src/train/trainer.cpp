@@ -7,9 +7,12 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <numeric>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 #include "c2am/autograd/grad_mode.hpp"
+#include "c2am/dist/data_parallel.hpp"
 #include "c2am/loss/contrastive.hpp"
 #include "c2am/ops/ops.hpp"
 #include "train/run_files.hpp"
@@ -141,36 +144,61 @@ TrainResult Trainer::run() {
 }
 
 TrainResult Trainer::run(const Dataset& dataset) {
+  const auto comm = config_.communicator ? config_.communicator : dist::single_process();
+  const bool lead = comm->rank() == 0;  // writes the files and shows the progress
+  const auto everywhere = [&](const std::function<void()>& action) { dist::on_every_process(*comm, action); };
   // A resumed run is compared with the checkpoint's configuration before
   // anything is built: another architecture, data or batch is refused.
   nlohmann::json history = nlohmann::json::array();
-  if (config_.resume)
-    history = train::check_resume(checkpoint_path(config_.output_dir), kCheckpointFormat, describe(config_),
-                                  config_.allow_changes, on_note);
+  everywhere([&] {
+    if (config_.resume)
+      history = train::check_resume(checkpoint_path(config_.output_dir), kCheckpointFormat, describe(config_),
+                                    config_.allow_changes, lead ? on_note : nullptr);
+  });
   // The output folder is checked before any weights are read.
-  train::require_new_or_continued_run(config_.output_dir, config_.resume, config_.overwrite, "train");
+  everywhere([&] {
+    if (lead) train::require_new_or_continued_run(config_.output_dir, config_.resume, config_.overwrite, "train");
+  });
   Model model(config_.model);
-  if (!config_.weights.empty() && !config_.resume) {
-    const std::string report = load_initial_weights(model, config_);
-    if (on_note) on_note(report);
-  }
+  everywhere([&] {
+    if (!config_.weights.empty() && !config_.resume) {
+      const std::string report = load_initial_weights(model, config_);
+      if (on_note && lead) on_note(report);
+    }
+  });
   Sgd sgd(optimizer_groups(model, config_), {config_.momentum, config_.nesterov});
-  Loader loader(dataset, config_.loader);
-  train::prepare_output_dir(config_.output_dir, config_.resume, config_.overwrite, "train");
+  LoaderConfig loader_config = config_.loader;
+  loader_config.shard = static_cast<std::size_t>(comm->rank());
+  loader_config.shards = static_cast<std::size_t>(comm->size());
+  std::optional<Loader> loader_slot;
+  everywhere([&] { loader_slot.emplace(dataset, loader_config); });
+  Loader& loader = *loader_slot;
+  everywhere([&] {
+    if (lead) train::prepare_output_dir(config_.output_dir, config_.resume, config_.overwrite, "train");
+  });
   const std::string checkpoint = checkpoint_path(config_.output_dir);
   const std::string log_path = config_.output_dir + "/log.jsonl";
   train::RunPosition at;
   at.extra["flipped"] = "0";
-  if (config_.resume) {
-    at = train::load_checkpoint(checkpoint, kCheckpointFormat, model, [&](const nn::NamedTensors& t) { sgd.load_state(t); });
-    check(at.epoch < config_.epochs, "resume", checkpoint, " has completed ", at.epoch, " epoch(s) (", at.step,
-          " steps); epochs ", config_.epochs, " leaves nothing to train. Give more epochs to continue it");
-    train::truncate_log(log_path, at.step);
-  } else {
-    std::ofstream(log_path, std::ios::trunc);  // checked just below by opening it
-  }
-  std::ofstream log(log_path, std::ios::app);
-  check(static_cast<bool>(log), "train", "cannot write ", log_path);
+  everywhere([&] {
+    if (config_.resume) {
+      at = train::load_checkpoint(checkpoint, kCheckpointFormat, model,
+                                  [&](const nn::NamedTensors& t) { sgd.load_state(t); });
+      check(at.epoch < config_.epochs, "resume", checkpoint, " has completed ", at.epoch, " epoch(s) (", at.step,
+            " steps); epochs ", config_.epochs, " leaves nothing to train. Give more epochs to continue it");
+      if (lead) train::truncate_log(log_path, at.step);
+    } else if (lead) {
+      std::ofstream(log_path, std::ios::trunc);  // checked just below by opening it
+    }
+  });
+  // Every process starts from process 0's weights.
+  dist::broadcast_parameters(model, *comm);
+  std::ofstream log;
+  everywhere([&] {
+    if (!lead) return;
+    log.open(log_path, std::ios::app);
+    check(static_cast<bool>(log), "train", "cannot write ", log_path);
+  });
 
   const std::size_t per_epoch = loader.batches_per_epoch();
   const std::size_t total_steps = config_.epochs * per_epoch;
@@ -181,18 +209,20 @@ TrainResult Trainer::run(const Dataset& dataset) {
   result.flipped = flipped;
   double images_seen = 0, seconds = 0;
   std::size_t steps_run = 0;  // by this call (a resumed run starts at the checkpoint's step)
-  train::ProgressBar bar("train", stop_at, config_.progress);
+  train::ProgressBar bar("train", stop_at, config_.progress && lead);
   bool saved_this_position = false;
 
   while (at.step < stop_at && at.epoch < config_.epochs) {
     loader.start_epoch(at.epoch, at.batch);
     while (at.step < stop_at) {
       const auto start = std::chrono::steady_clock::now();
-      std::optional<Batch> batch = loader.next();
+      std::optional<Batch> batch;
+      everywhere([&] { batch = loader.next(); });  // an unreadable image on one process stops all
       if (!batch) break;
       const Tensor images = batch->images.to(config_.model.device);
       const ModelOutput out = model.forward(images);
-      const ContrastiveLossTerms terms = contrastive_loss(out.fg, out.bg, config_.alpha, config_.loss_path);
+      const ContrastiveLossTerms terms =
+          dist::contrastive_loss_global(out.fg, out.bg, config_.alpha, *comm, config_.loss_path);
       const double loss = terms.total.item();
       if (!std::isfinite(loss)) {
         throw Error("train: the loss became " + train::format_double(loss) + " at step " + std::to_string(at.step) +
@@ -204,14 +234,18 @@ TrainResult Trainer::run(const Dataset& dataset) {
       const double lr = scheduled_lr(config_.schedule, config_.lr, at.step, total_steps);
       sgd.zero_grad();
       terms.total.backward();
+      dist::all_reduce_gradients(model.named_parameters(), *comm);
       sgd.step(lr);
       const double step_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      const auto n = static_cast<double>(batch->indices.size());
+      const auto counts = comm->row_counts(static_cast<std::int64_t>(batch->indices.size()));
+      const auto n = static_cast<double>(std::accumulate(counts.begin(), counts.end(), std::int64_t{0}));
       images_seen += n, seconds += step_seconds;
       ++steps_run;
 
       const bool last_of_epoch = at.batch + 1 == per_epoch;
-      if (last_of_epoch && at.epoch == 0 && border_says_flip(out.map, config_.orientation)) {
+      // The orientation check sees the maps of the whole global batch.
+      if (last_of_epoch && at.epoch == 0 &&
+          border_says_flip(comm->all_gather(out.map.detach().contiguous()), config_.orientation)) {
         flipped = true;
         at.extra["flipped"] = "1";
       }
@@ -227,8 +261,11 @@ TrainResult Trainer::run(const Dataset& dataset) {
                               {"fg_fg", fg_fg},
                               {"images_per_s", n / step_seconds},
                               {"skipped", loader.skipped()}};
-      log << entry.dump() << "\n" << std::flush;
-      if (!log) throw Error("train: " + log_path + ": cannot write the log (" + std::strerror(errno) + ")");
+      everywhere([&] {
+        if (!lead) return;
+        log << entry.dump() << "\n" << std::flush;
+        if (!log) throw Error("train: " + log_path + ": cannot write the log (" + std::strerror(errno) + ")");
+      });
       if (on_step) on_step(at.step, terms);
       result.last_loss = loss;
 
@@ -249,7 +286,9 @@ TrainResult Trainer::run(const Dataset& dataset) {
         check(train::all_finite(model), "train", "the weights became non-finite at step ", at.step - 1, "; ",
               fs::exists(checkpoint) ? "the last good checkpoint is " + checkpoint : "no checkpoint was written yet",
               ". Lower the learning rate or check the inputs.");
-        train::save_checkpoint(checkpoint, kCheckpointFormat, model, sgd.state(), at, describe(config_), history);
+        everywhere([&] {
+          if (lead) train::save_checkpoint(checkpoint, kCheckpointFormat, model, sgd.state(), at, describe(config_), history);
+        });
         saved_this_position = true;
       }
       if (last_of_epoch) break;
@@ -259,12 +298,17 @@ TrainResult Trainer::run(const Dataset& dataset) {
   if (!saved_this_position) {
     check(train::all_finite(model), "train", "the weights became non-finite; ",
           fs::exists(checkpoint) ? "the last good checkpoint is " + checkpoint : "no checkpoint was written yet");
-    train::save_checkpoint(checkpoint, kCheckpointFormat, model, sgd.state(), at, describe(config_), history);
+    everywhere([&] {
+      if (lead) train::save_checkpoint(checkpoint, kCheckpointFormat, model, sgd.state(), at, describe(config_), history);
+    });
   }
-  save_weights(model, config_.output_dir + "/model.safetensors",
-               {{"flipped", flipped ? "1" : "0"},
-                {"config", describe(config_).dump()},
-                {"config_changes", history.dump()}});
+  everywhere([&] {
+    if (!lead) return;
+    save_weights(model, config_.output_dir + "/model.safetensors",
+                 {{"flipped", flipped ? "1" : "0"},
+                  {"config", describe(config_).dump()},
+                  {"config_changes", history.dump()}});
+  });
   result.steps = at.step;
   result.steps_run = steps_run;
   result.skipped = loader.skipped();

@@ -7,6 +7,7 @@
 // Every rank must make the same calls in the same order (collectives). Tensors
 // are float32 or float64 and live on the communicator's device kind.
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -47,6 +48,14 @@ std::shared_ptr<Communicator> mpi_world();
 // True when this process was started by mpirun/mpiexec (Open MPI's, MPICH's
 // or a launcher's rank variables are set), without initializing MPI.
 bool launched_by_mpi();
+
+// Runs `action` on every process, then agrees: when it threw a c2am::Error
+// (or another std::exception) on any process, every process throws — the
+// failing one its own error, the others an Error naming the first failing
+// process and carrying its message. So that one process's bad input (a
+// missing file, a full disk) stops the whole job with the reason instead of
+// leaving the others waiting in a collective.
+void on_every_process(Communicator& comm, const std::function<void()>& action);
 
 // all_gather with a gradient: the backward hands each rank the rows of the
 // gathered tensor's gradient that its own input produced. Correct when every

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "c2am/data/loader.hpp"
+#include "c2am/dist/communicator.hpp"
 #include "c2am/io/weights.hpp"
 #include "c2am/loss/contrastive.hpp"
 #include "c2am/model.hpp"
@@ -56,6 +57,12 @@ struct TrainConfig {
   // checkpoint's "config_changes"; another architecture is always refused.
   bool allow_changes = false;
   bool progress = true;              // progress bar on stderr
+  // Data parallelism (docs/distributed.md): the processes of one job, each
+  // running this same configuration; null or one process: a plain run.
+  // loader.batch_size is the global batch, shared by the processes; the loss
+  // sees all of it. Process 0 writes the log, the checkpoints and the
+  // weights, and shows the progress; an error on any process stops all.
+  std::shared_ptr<dist::Communicator> communicator;
 };
 
 // Recipes of SPEC §3 ("cub", "imagenet", "voc") with a preset: "release"

@@ -30,14 +30,22 @@ struct TrainOptions {
 };
 
 // The processes of this job: MPI's when --distributed is given or the
-// process was started by mpirun/mpiexec, else this process alone.
-std::shared_ptr<dist::Communicator> communicator(bool distributed) {
+// process was started by mpirun/mpiexec, else this process alone. On GPUs,
+// NCCL over MPI, each process on the GPU of its local rank (`device` is
+// set to it).
+std::shared_ptr<dist::Communicator> communicator(bool distributed, Device& device) {
   if (!distributed && !dist::launched_by_mpi()) return nullptr;
+  const std::string why = distributed ? "--distributed" : "started by mpirun";
   if (!dist::mpi_available()) {
-    throw Error(std::string(distributed ? "--distributed" : "started by mpirun") +
-                ": this build of c2am has no MPI (install libopenmpi-dev with scripts/install-deps.sh and build again)");
+    throw Error(why + ": this build of c2am has no MPI (install libopenmpi-dev with scripts/install-deps.sh and "
+                      "build again)");
   }
-  return dist::mpi_world();
+  if (!device.is_cuda()) return dist::mpi_world();
+  if (!dist::nccl_available()) {
+    throw Error(why + " with --device cuda: this build of c2am has no NCCL (docs/distributed.md)");
+  }
+  device = Device::cuda(dist::local_rank());
+  return dist::nccl_world(dist::mpi_world(), device.index);
 }
 
 int depth_of(const std::string& backbone) {
@@ -87,10 +95,11 @@ int run_train(const TrainOptions& o) {
   config.overwrite = o.overwrite;
   config.allow_changes = o.allow_changes;
   config.progress = !o.no_progress;
-  config.communicator = communicator(o.distributed);
+  config.communicator = communicator(o.distributed, config.model.device);
   const bool lead = !config.communicator || config.communicator->rank() == 0;
   if (config.communicator && lead) {
-    print_note("data parallel over " + std::to_string(config.communicator->size()) + " processes (MPI): batch " +
+    print_note("data parallel over " + std::to_string(config.communicator->size()) + " processes (" +
+               config.communicator->backend() + "): batch " +
                std::to_string(config.loader.batch_size) + " in all, the loss over all of it");
   }
 

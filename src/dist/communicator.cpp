@@ -41,6 +41,13 @@ class GatherRowsBackward : public autograd::Node {
 
 std::shared_ptr<Communicator> single_process() { return std::make_shared<SingleProcess>(); }
 
+int local_rank() {
+  for (const char* name : {"OMPI_COMM_WORLD_LOCAL_RANK", "MPI_LOCALRANKID", "SLURM_LOCALID", "LOCAL_RANK"}) {
+    if (const char* value = std::getenv(name)) return std::atoi(value);
+  }
+  return 0;
+}
+
 bool launched_by_mpi() {
   for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK"}) {
     if (std::getenv(name) != nullptr) return true;
@@ -62,24 +69,32 @@ void on_every_process(Communicator& comm, const std::function<void()>& action) {
     return;
   }
   // Which processes failed, then the first one's message.
-  Tensor failed = zeros({comm.size()}, DType::Int64);
-  failed.set({comm.rank()}, error ? 1.0 : 0.0);
+  // Tensors where the communicator's collectives run (a GPU for NCCL).
+  const TensorOptions where{DType::Int64, comm.device()};
+  Tensor flags = zeros({comm.size()}, DType::Int64);
+  flags.set({comm.rank()}, error ? 1.0 : 0.0);
+  Tensor failed = flags.to(comm.device());
   comm.all_reduce_sum(failed);
+  const std::vector<std::int64_t> any = failed.to(Device::cpu()).to_vector<std::int64_t>();
   int first = -1;
   for (int r = 0; r < comm.size() && first < 0; ++r) {
-    if (failed.at({r}) != 0) first = r;
+    if (any[static_cast<std::size_t>(r)] != 0) first = r;
   }
   if (first < 0) return;
-  Tensor length = full({1}, static_cast<double>(message.size()), DType::Int64);
+  Tensor length = full({1}, static_cast<double>(message.size()), where);
   comm.broadcast(length, first);
-  Tensor bytes = zeros({static_cast<std::int64_t>(length.item())}, DType::Int64);
+  std::vector<std::int64_t> codes(static_cast<std::size_t>(length.to(Device::cpu()).item()));
   if (comm.rank() == first) {
-    for (std::size_t i = 0; i < message.size(); ++i) bytes.data<std::int64_t>()[i] = static_cast<unsigned char>(message[i]);
+    for (std::size_t i = 0; i < message.size(); ++i) codes[i] = static_cast<unsigned char>(message[i]);
   }
-  if (bytes.numel() > 0) comm.broadcast(bytes, first);
+  if (!codes.empty()) {
+    Tensor bytes = from_vector(codes, {static_cast<std::int64_t>(codes.size())}, where);
+    comm.broadcast(bytes, first);
+    codes = bytes.to(Device::cpu()).to_vector<std::int64_t>();
+  }
   if (error) std::rethrow_exception(error);
   std::string text;
-  for (std::int64_t b : bytes.to_vector<std::int64_t>()) text.push_back(static_cast<char>(b));
+  for (std::int64_t b : codes) text.push_back(static_cast<char>(b));
   throw Error("process " + std::to_string(first) + " of " + std::to_string(comm.size()) + " stopped: " + text);
 }
 

@@ -22,6 +22,8 @@ class Communicator {
   virtual int size() const = 0;
   // "single", "mpi" or "nccl".
   virtual std::string backend() const = 0;
+  // Where its collectives' tensors live (the CPU, or an NCCL process's GPU).
+  virtual Device device() const { return Device::cpu(); }
 
   // Sums `t` over all ranks in place (every rank ends with the sum). `t`
   // must be contiguous and the same shape on every rank.
@@ -45,6 +47,21 @@ bool mpi_available();
 // MPI_COMM_WORLD (MPI initialized on first use with MPI_THREAD_FUNNELED and
 // finalized at exit). Throws c2am::Error in builds without MPI.
 std::shared_ptr<Communicator> mpi_world();
+// True when this build has NCCL (CUDA builds that found it, with MPI for
+// the exchange of NCCL's id).
+bool nccl_available();
+// An NCCL communicator over the processes of `bootstrap` (MPI): one process
+// per GPU, this one on GPU `device`. Collectives take CUDA tensors on that
+// GPU and are queued on the library's stream (cuda::stream_handle), ordered
+// with c2am's own work without host synchronization; barrier() waits for
+// the stream. Row counts and the id exchange go through `bootstrap`. Throws
+// c2am::Error in builds without NCCL.
+std::shared_ptr<Communicator> nccl_world(std::shared_ptr<Communicator> bootstrap, int device);
+// This process's index among the processes on its machine, from the
+// launcher's environment (OMPI_COMM_WORLD_LOCAL_RANK, MPI_LOCALRANKID,
+// SLURM_LOCALID or LOCAL_RANK); 0 when none is set. The GPU of a process.
+int local_rank();
+
 // True when this process was started by mpirun/mpiexec (Open MPI's, MPICH's
 // or a launcher's rank variables are set), without initializing MPI.
 bool launched_by_mpi();

@@ -60,6 +60,8 @@ void run_backward(const Tensor& root, const Tensor& gradient) {
       // holds it or its memory, and cloned otherwise, so that the leaf never
       // aliases a tensor the caller or another node still holds.
       meta->grad = meta->grad.defined() ? add(meta->grad, grad) : (solely_owned(grad) ? grad : grad.clone());
+      // A leaf is reached once, after all its consumers: its gradient is final.
+      if (meta->on_gradient_ready) meta->on_gradient_ready();
       continue;
     }
     Node& node = *meta->grad_fn;

@@ -26,7 +26,7 @@ struct TrainOptions {
   int workers = 2, resize = 0, crop = 0;
   std::uint64_t seed = 0;
   bool resume = false, skip_unreadable = false, no_progress = false, nesterov = false, partial_weights = false,
-       overwrite = false, allow_changes = false, distributed = false;
+       overwrite = false, allow_changes = false, distributed = false, no_overlap = false;
 };
 
 // The processes of this job: MPI's when --distributed is given or the
@@ -96,6 +96,7 @@ int run_train(const TrainOptions& o) {
   config.allow_changes = o.allow_changes;
   config.progress = !o.no_progress;
   config.communicator = communicator(o.distributed, config.model.device);
+  config.overlap_gradient_sum = !o.no_overlap;
   const bool lead = !config.communicator || config.communicator->rank() == 0;
   if (config.communicator && lead) {
     print_note("data parallel over " + std::to_string(config.communicator->size()) + " processes (" +
@@ -194,6 +195,8 @@ Run add_train(CLI::App& app) {
   cmd->add_flag("--distributed", o->distributed,
                 "Data parallel over the processes of mpirun/mpiexec (also on by itself when started by them); "
                 "--batch is the global batch (docs/distributed.md)");
+  cmd->add_flag("--no-overlap", o->no_overlap,
+                "Data parallel: sum the gradients after backward instead of during it (same results)");
   return [o, cmd] {
     o->split_given = cmd->count("--split") > 0;
     return run_train(*o);

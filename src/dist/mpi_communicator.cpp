@@ -63,6 +63,39 @@ class MpiCommunicator : public Communicator {
     t.storage()->bump_version();
   }
 
+  class Request : public Work {
+   public:
+    Request(MPI_Request request, Tensor t) : request_(request), tensor_(std::move(t)) {}
+    ~Request() override {
+      if (request_ != MPI_REQUEST_NULL) MPI_Wait(&request_, MPI_STATUS_IGNORE);
+    }
+    void wait() override {
+      if (request_ == MPI_REQUEST_NULL) return;
+      mpi_check(MPI_Wait(&request_, MPI_STATUS_IGNORE), "MPI_Wait");
+      tensor_.storage()->bump_version();
+    }
+    bool poll() override {
+      if (request_ == MPI_REQUEST_NULL) return true;
+      int done = 0;
+      mpi_check(MPI_Test(&request_, &done, MPI_STATUS_IGNORE), "MPI_Test");
+      if (done) tensor_.storage()->bump_version();
+      return done != 0;
+    }
+
+   private:
+    MPI_Request request_;
+    Tensor tensor_;  // kept alive while MPI writes into it
+  };
+
+  std::unique_ptr<Work> all_reduce_sum_async(Tensor& t) override {
+    check(t.is_contiguous(), "all_reduce_sum_async", "expected a contiguous tensor, got ", t.describe());
+    const MPI_Datatype type = mpi_type(t, "all_reduce_sum_async");
+    MPI_Request request = MPI_REQUEST_NULL;
+    mpi_check(MPI_Iallreduce(MPI_IN_PLACE, t.raw_data(), count(t), type, MPI_SUM, MPI_COMM_WORLD, &request),
+              "MPI_Iallreduce");
+    return std::make_unique<Request>(request, t);
+  }
+
   std::vector<std::int64_t> row_counts(std::int64_t local_rows) override {
     std::vector<std::int64_t> counts(static_cast<std::size_t>(size_));
     mpi_check(MPI_Allgather(&local_rows, 1, MPI_INT64_T, counts.data(), 1, MPI_INT64_T, MPI_COMM_WORLD),

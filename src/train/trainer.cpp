@@ -193,6 +193,8 @@ TrainResult Trainer::run(const Dataset& dataset) {
   });
   // Every process starts from process 0's weights.
   dist::broadcast_parameters(model, *comm);
+  std::optional<dist::GradientReducer> reducer;
+  if (comm->size() > 1 && config_.overlap_gradient_sum) reducer.emplace(model.named_parameters(), comm);
   std::ofstream log;
   everywhere([&] {
     if (!lead) return;
@@ -234,7 +236,11 @@ TrainResult Trainer::run(const Dataset& dataset) {
       const double lr = scheduled_lr(config_.schedule, config_.lr, at.step, total_steps);
       sgd.zero_grad();
       terms.total.backward();
-      dist::all_reduce_gradients(model.named_parameters(), *comm);
+      if (reducer) {
+        reducer->finish();
+      } else {
+        dist::all_reduce_gradients(model.named_parameters(), *comm);
+      }
       sgd.step(lr);
       const double step_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       const auto counts = comm->row_counts(static_cast<std::int64_t>(batch->indices.size()));

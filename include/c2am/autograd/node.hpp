@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <functional>
 #include <vector>
 
 #include "c2am/core/tensor.hpp"
@@ -22,6 +23,10 @@ struct AutogradMeta {
   bool requires_grad = false;
   Tensor grad;                     // leaves only
   std::shared_ptr<Node> grad_fn;   // null for leaves
+  // Leaves only: called by backward() once this pass has finished adding to
+  // `grad` (every consumer's contribution is in), e.g. to start sending it
+  // to other processes while the rest of the pass runs (dist::GradientReducer).
+  std::function<void()> on_gradient_ready;
 };
 
 // A tensor kept for the backward pass. Holds the data without its graph

@@ -34,6 +34,21 @@ class Communicator {
   virtual Tensor all_gather(const Tensor& t) = 0;
   // The rows each rank contributes to all_gather, in rank order.
   virtual std::vector<std::int64_t> row_counts(std::int64_t local_rows) = 0;
+  // A collective in flight: wait() blocks until it is done; poll() lets it
+  // advance (MPI moves non-blocking collectives only inside MPI calls) and
+  // says whether it is done.
+  class Work {
+   public:
+    virtual ~Work() = default;
+    virtual void wait() = 0;
+    virtual bool poll() = 0;
+  };
+  // all_reduce_sum started without waiting; `t` must not be touched until
+  // wait() returned. Every process must start its collectives in the same
+  // order. The default runs the blocking one (NCCL's are already
+  // asynchronous on the stream).
+  virtual std::unique_ptr<Work> all_reduce_sum_async(Tensor& t);
+
   // Rank `root`'s `t` copied into every rank's `t` (same shape everywhere).
   virtual void broadcast(Tensor& t, int root) = 0;
   virtual void barrier() = 0;

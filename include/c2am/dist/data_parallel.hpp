@@ -35,4 +35,44 @@ void broadcast_parameters(nn::Module& module, Communicator& comm, int root = 0);
 void all_reduce_gradients(const nn::NamedTensors& parameters, Communicator& comm,
                           std::size_t bucket_bytes = 25u << 20);
 
+// all_reduce_gradients overlapped with the backward pass, as PyTorch's
+// DistributedDataParallel does: parameters are grouped, in reverse order
+// (the order backward finishes them), into buckets of at most
+// `bucket_bytes`; as soon as every gradient of a bucket is final its sum over
+// processes starts (a non-blocking collective) while backward goes on.
+// Buckets start strictly in order on every process — a ready bucket waits
+// for the earlier ones — so the collectives match across processes. One
+// backward() per finish(): a second one before it throws.
+class GradientReducer {
+ public:
+  GradientReducer(nn::NamedTensors parameters, std::shared_ptr<Communicator> comm,
+                  std::size_t bucket_bytes = 25u << 20);
+  ~GradientReducer();  // removes its hooks from the parameters
+  GradientReducer(const GradientReducer&) = delete;
+  GradientReducer& operator=(const GradientReducer&) = delete;
+
+  // After backward(): starts the buckets backward did not (a parameter that
+  // got no gradient contributes zeros), waits for all, and sets every
+  // parameter's gradient to the sum over processes.
+  void finish();
+
+ private:
+  struct Bucket {
+    std::vector<std::size_t> members;   // indices into parameters_
+    std::vector<std::int64_t> offsets;  // of each member in `flat`
+    Tensor flat;
+    std::size_t ready = 0;
+    std::unique_ptr<Communicator::Work> work;
+  };
+  void on_ready(std::size_t parameter);
+  void start_ready_buckets();
+
+  nn::NamedTensors parameters_;
+  std::shared_ptr<Communicator> comm_;
+  std::vector<Bucket> buckets_;
+  std::vector<std::size_t> bucket_of_, slot_of_;
+  std::vector<bool> ready_;
+  std::size_t next_to_start_ = 0;
+};
+
 }  // namespace c2am::dist

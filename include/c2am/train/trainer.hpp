@@ -63,6 +63,9 @@ struct TrainConfig {
   // sees all of it. Process 0 writes the log, the checkpoints and the
   // weights, and shows the progress; an error on any process stops all.
   std::shared_ptr<dist::Communicator> communicator;
+  // With several processes: sum gradients during backward, bucket by bucket
+  // (dist::GradientReducer); false sums them after it. Same results.
+  bool overlap_gradient_sum = true;
 };
 
 // Recipes of SPEC §3 ("cub", "imagenet", "voc") with a preset: "release"

@@ -31,50 +31,18 @@ void broadcast_parameters(nn::Module& module, Communicator& comm, int root) {
 
 void all_reduce_gradients(const nn::NamedTensors& parameters, Communicator& comm, std::size_t bucket_bytes) {
   if (comm.size() == 1) return;
-  NoGradGuard no_grad;
-  // Buckets per dtype and device, in the parameters' order (the same on every process).
-  std::size_t first = 0;
-  while (first < parameters.size()) {
-    const Tensor& lead = parameters[first].second;
-    std::size_t last = first;
-    std::int64_t elements = 0;
-    const std::size_t element_bytes = lead.dtype() == DType::Float64 ? 8 : 4;
-    while (last < parameters.size()) {
-      const Tensor& p = parameters[last].second;
-      if (p.dtype() != lead.dtype() || p.device() != lead.device()) break;
-      if (last > first && static_cast<std::size_t>(elements + p.numel()) * element_bytes > bucket_bytes) break;
-      elements += p.numel();
-      ++last;
-    }
-    Tensor flat = empty({elements}, lead.options());
-    std::int64_t offset = 0;
-    for (std::size_t i = first; i < last; ++i) {
-      const Tensor& p = parameters[i].second;
-      Tensor slot = flat.narrow(0, offset, p.numel());
-      const Tensor g = p.grad();
-      if (g.defined()) {
-        slot.copy_(g.reshape({p.numel()}));
-      } else {
-        slot.fill_(0.0);
-      }
-      offset += p.numel();
-    }
-    comm.all_reduce_sum(flat);
-    offset = 0;
-    for (std::size_t i = first; i < last; ++i) {
-      const Tensor& p = parameters[i].second;
-      const auto& meta = p.impl()->autograd;
-      check(meta != nullptr, "all_reduce_gradients", "'", parameters[i].first, "' does not require a gradient");
-      meta->grad = flat.narrow(0, offset, p.numel()).reshape(p.shape());
-      offset += p.numel();
-    }
-    first = last;
-  }
+  // The reducer without its backward hooks: finish() sums every bucket.
+  const std::shared_ptr<Communicator> borrowed(std::shared_ptr<Communicator>(), &comm);
+  GradientReducer(parameters, borrowed, bucket_bytes, false).finish();
 }
 
 GradientReducer::GradientReducer(nn::NamedTensors parameters, std::shared_ptr<Communicator> comm,
                                  std::size_t bucket_bytes)
-    : parameters_(std::move(parameters)), comm_(std::move(comm)) {
+    : GradientReducer(std::move(parameters), std::move(comm), bucket_bytes, true) {}
+
+GradientReducer::GradientReducer(nn::NamedTensors parameters, std::shared_ptr<Communicator> comm,
+                                 std::size_t bucket_bytes, bool hooks)
+    : parameters_(std::move(parameters)), comm_(std::move(comm)), hooks_(hooks) {
   const std::size_t n = parameters_.size();
   bucket_of_.assign(n, 0);
   slot_of_.assign(n, 0);
@@ -103,14 +71,14 @@ GradientReducer::GradientReducer(nn::NamedTensors parameters, std::shared_ptr<Co
     const Tensor& last = parameters_[b.members.back()].second;
     b.flat = empty({b.offsets.back() + last.numel()}, last.options());
   }
-  for (std::size_t k = 0; k < n; ++k) {
+  for (std::size_t k = 0; hooks_ && k < n; ++k) {
     parameters_[k].second.impl()->autograd->on_gradient_ready = [this, k] { on_ready(k); };
   }
 }
 
 GradientReducer::~GradientReducer() {
   for (auto& [name, p] : parameters_) {
-    if (p.impl()->autograd) p.impl()->autograd->on_gradient_ready = nullptr;
+    if (hooks_ && p.impl()->autograd) p.impl()->autograd->on_gradient_ready = nullptr;
   }
   for (Bucket& b : buckets_) {
     if (b.work) b.work->wait();  // MPI must not write into freed memory

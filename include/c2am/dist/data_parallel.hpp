@@ -57,6 +57,11 @@ class GradientReducer {
   void finish();
 
  private:
+  friend void all_reduce_gradients(const nn::NamedTensors&, Communicator&, std::size_t);
+  // `hooks` false: nothing starts during backward (all_reduce_gradients).
+  GradientReducer(nn::NamedTensors parameters, std::shared_ptr<Communicator> comm, std::size_t bucket_bytes,
+                  bool hooks);
+
   struct Bucket {
     std::vector<std::size_t> members;   // indices into parameters_
     std::vector<std::int64_t> offsets;  // of each member in `flat`
@@ -73,6 +78,7 @@ class GradientReducer {
   std::vector<std::size_t> bucket_of_, slot_of_;
   std::vector<bool> ready_;
   std::size_t next_to_start_ = 0;
+  bool hooks_ = true;
 };
 
 }  // namespace c2am::dist

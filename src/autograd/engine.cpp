@@ -43,7 +43,7 @@ bool solely_owned(const Tensor& t) {
 }  // namespace
 
 void run_backward(const Tensor& root, const Tensor& gradient) {
-  check(root.requires_grad(), "backward", "tensor ", root.describe(),
+  C2AM_CHECK(root.requires_grad(), "backward", "tensor ", root.describe(),
         " does not require grad (no input of its computation has requires_grad set)");
   NoGradGuard no_grad;  // backward formulas are not themselves recorded
   AutogradMeta* root_meta = root.impl()->autograd.get();

@@ -14,7 +14,7 @@ Tensor SavedTensor::get(const char* node) const {
   check(!released_, node,
         "its saved tensors were freed by an earlier backward(); run the forward pass again before another backward");
   if (!tensor_.defined()) return tensor_;
-  check(tensor_.storage()->version() == version_, node, "a tensor saved for backward (", tensor_.describe(),
+  C2AM_CHECK(tensor_.storage()->version() == version_, node, "a tensor saved for backward (", tensor_.describe(),
         ") was modified in place after it was saved");
   return tensor_;
 }

@@ -48,7 +48,7 @@ void* Tensor::raw_data() const {
 
 template <typename T>
 T* Tensor::data() const {
-  check(dtype() == dtype_of_v<T>, "data", "tensor is ", describe(), " but ", dtype_name(dtype_of_v<T>),
+  C2AM_CHECK(dtype() == dtype_of_v<T>, "data", "tensor is ", describe(), " but ", dtype_name(dtype_of_v<T>),
         " elements were asked for");
   return static_cast<T*>(raw_data());
 }
@@ -63,11 +63,11 @@ template std::uint8_t* Tensor::data<std::uint8_t>() const;
 namespace {
 
 std::int64_t element_offset(const Tensor& t, const std::vector<std::int64_t>& index, const char* op) {
-  check(static_cast<std::int64_t>(index.size()) == t.dim(), op, "index of rank ", index.size(), " for tensor ",
+  C2AM_CHECK(static_cast<std::int64_t>(index.size()) == t.dim(), op, "index of rank ", index.size(), " for tensor ",
         t.describe());
   std::int64_t offset = 0;
   for (std::size_t d = 0; d < index.size(); ++d) {
-    check(index[d] >= 0 && index[d] < t.shape()[d], op, "index ", index[d], " out of range for dimension ", d,
+    C2AM_CHECK(index[d] >= 0 && index[d] < t.shape()[d], op, "index ", index[d], " out of range for dimension ", d,
           " of ", t.describe());
     offset += index[d] * t.strides()[d];
   }
@@ -77,7 +77,7 @@ std::int64_t element_offset(const Tensor& t, const std::vector<std::int64_t>& in
 }  // namespace
 
 double Tensor::item() const {
-  check(numel() == 1, "item", "tensor ", describe(), " does not hold exactly one element");
+  C2AM_CHECK(numel() == 1, "item", "tensor ", describe(), " does not hold exactly one element");
   return at(std::vector<std::int64_t>(dim(), 0));
 }
 
@@ -118,7 +118,7 @@ template std::vector<std::uint8_t> Tensor::to_vector<std::uint8_t>() const;
 // --- in-place writes ---------------------------------------------------------------
 
 void check_writable(const Tensor& t, const char* op) {
-  check(!(t.requires_grad() && is_grad_enabled()), op, "in-place write to ", t.describe(),
+  C2AM_CHECK(!(t.requires_grad() && is_grad_enabled()), op, "in-place write to ", t.describe(),
         " which requires grad; wrap it in a NoGradGuard (as optimizers do)");
 }
 
@@ -127,7 +127,7 @@ Tensor& Tensor::fill_(double value) {
   if (device().is_cpu()) {
     cpu::fill(*this, value);
   } else {
-    check(is_contiguous(), "fill_", "strided fills of GPU tensors are not supported yet (", describe(), ")");
+    C2AM_CHECK(is_contiguous(), "fill_", "strided fills of GPU tensors are not supported yet (", describe(), ")");
     cuda::detail::fill(raw_data(), dtype(), numel(), value, device().index);
   }
   storage()->bump_version();
@@ -136,7 +136,7 @@ Tensor& Tensor::fill_(double value) {
 
 Tensor& Tensor::copy_(const Tensor& src) {
   check_writable(*this, "copy_");
-  check(src.shape() == shape(), "copy_", "source ", src.describe(), " and destination ", describe(),
+  C2AM_CHECK(src.shape() == shape(), "copy_", "source ", src.describe(), " and destination ", describe(),
         " differ in shape");
   if (device().is_cpu() && src.device().is_cpu()) {
     cpu::copy(src, *this);
@@ -167,7 +167,7 @@ Tensor& Tensor::set_requires_grad(bool enabled) {
   auto& impl = const_cast<TensorImpl&>(checked());
   check(!impl.autograd || !impl.autograd->grad_fn, "set_requires_grad",
         "only leaf tensors can be marked; this one was computed by ", impl.autograd ? impl.autograd->grad_fn->name() : "");
-  check(!enabled || is_compute_type(impl.dtype), "set_requires_grad", "gradients need a floating dtype, got ",
+  C2AM_CHECK(!enabled || is_compute_type(impl.dtype), "set_requires_grad", "gradients need a floating dtype, got ",
         describe());
   if (!impl.autograd) impl.autograd = std::make_shared<autograd::AutogradMeta>();
   impl.autograd->requires_grad = enabled;
@@ -184,13 +184,13 @@ void Tensor::zero_grad() {
 }
 
 void Tensor::backward() const {
-  check(numel() == 1, "backward", "called without a gradient on ", describe(),
+  C2AM_CHECK(numel() == 1, "backward", "called without a gradient on ", describe(),
         "; only a single-element tensor has an implicit gradient of 1");
   autograd::run_backward(*this, ones(shape(), options()));
 }
 
 void Tensor::backward(const Tensor& gradient) const {
-  check(gradient.shape() == shape() && gradient.dtype() == dtype() && gradient.device() == device(), "backward",
+  C2AM_CHECK(gradient.shape() == shape() && gradient.dtype() == dtype() && gradient.device() == device(), "backward",
         "gradient ", gradient.describe(), " does not match tensor ", describe());
   autograd::run_backward(*this, gradient);
 }

@@ -75,7 +75,7 @@ Tensor Tensor::to(DType target) const {
   if (device().is_cpu()) {
     cpu::copy(*this, out);
   } else {
-    check(target != DType::Float16 && target != DType::BFloat16 && dtype() != DType::Float16 &&
+    C2AM_CHECK(target != DType::Float16 && target != DType::BFloat16 && dtype() != DType::Float16 &&
               dtype() != DType::BFloat16,
           "to", "conversions to and from 16-bit floats are not supported on the GPU yet (", describe(), " to ",
           dtype_name(target), ")");

@@ -86,11 +86,11 @@ Tensor Tensor::reshape(Shape new_shape) const {
     }
   }
   if (inferred >= 0) {
-    check(known != 0 && numel() % known == 0, "reshape", "cannot infer -1 in ", shape_str(new_shape), " for ",
+    C2AM_CHECK(known != 0 && numel() % known == 0, "reshape", "cannot infer -1 in ", shape_str(new_shape), " for ",
           describe());
     new_shape[inferred] = numel() / known;
   }
-  check(numel_of(new_shape) == numel(), "reshape", "cannot reshape ", describe(), " to ", shape_str(new_shape));
+  C2AM_CHECK(numel_of(new_shape) == numel(), "reshape", "cannot reshape ", describe(), " to ", shape_str(new_shape));
   if (new_shape == shape()) return *this;
   Tensor out = is_contiguous() ? make_view(*this, new_shape, contiguous_strides(new_shape), offset())
                                : contiguous().detach().reshape(new_shape);
@@ -98,7 +98,7 @@ Tensor Tensor::reshape(Shape new_shape) const {
 }
 
 Tensor Tensor::permute(const std::vector<std::int64_t>& dims) const {
-  check(static_cast<std::int64_t>(dims.size()) == dim(), "permute", dims.size(), " dimensions given for ",
+  C2AM_CHECK(static_cast<std::int64_t>(dims.size()) == dim(), "permute", dims.size(), " dimensions given for ",
         describe());
   std::vector<std::int64_t> wrapped(dims.size());
   std::vector<bool> seen(dims.size(), false);
@@ -133,14 +133,14 @@ Tensor Tensor::narrow(std::int64_t d, std::int64_t start, std::int64_t length) c
 }
 
 Tensor Tensor::expand(const Shape& target) const {
-  check(target.size() >= shape().size(), "expand", "cannot expand ", describe(), " to fewer dimensions ",
+  C2AM_CHECK(target.size() >= shape().size(), "expand", "cannot expand ", describe(), " to fewer dimensions ",
         shape_str(target));
   const std::size_t lead = target.size() - shape().size();
   Strides strides_out(target.size(), 0);
   for (std::size_t i = 0; i < target.size(); ++i) {
     if (i < lead) continue;
     const std::int64_t have = shape()[i - lead];
-    check(have == target[i] || have == 1, "expand", "cannot expand ", describe(), " to ", shape_str(target));
+    C2AM_CHECK(have == target[i] || have == 1, "expand", "cannot expand ", describe(), " to ", shape_str(target));
     strides_out[i] = have == target[i] ? strides()[i - lead] : 0;
   }
   if (target == shape()) return *this;
@@ -157,7 +157,7 @@ Tensor Tensor::unsqueeze(std::int64_t d) const {
 
 Tensor Tensor::squeeze(std::int64_t d) const {
   d = wrap_dim(d, dim(), "squeeze");
-  check(shape()[d] == 1, "squeeze", "dimension ", d, " of ", describe(), " is not of size 1");
+  C2AM_CHECK(shape()[d] == 1, "squeeze", "dimension ", d, " of ", describe(), " is not of size 1");
   Shape s = shape();
   s.erase(s.begin() + d);
   return reshape(s);

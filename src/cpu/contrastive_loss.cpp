@@ -32,7 +32,7 @@ T clamped_norm(T norm) {
 std::vector<std::int32_t> duplicate_representatives(const Tensor& rows_in) {
   const Tensor rows = rows_in.contiguous();
   const std::int64_t n = rows.size(0), c = rows.size(1);
-  check(n <= INT32_MAX, "contrastive_loss", "too many rows: ", rows.describe());
+  C2AM_CHECK(n <= INT32_MAX, "contrastive_loss", "too many rows: ", rows.describe());
   std::vector<std::int32_t> out(static_cast<std::size_t>(n));
   dispatch_floating(rows.dtype(), "contrastive_loss", [&](auto tag) {
     using T = decltype(tag);

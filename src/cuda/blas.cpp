@@ -40,7 +40,7 @@ cublasHandle_t handle(int device) {
 
 
 int narrow_int(std::int64_t v, const char* what, const Tensor& t) {
-  check(v <= INT32_MAX, "matmul", what, " ", v, " is too large for cuBLAS (", t.describe(), ")");
+  C2AM_CHECK(v <= INT32_MAX, "matmul", what, " ", v, " is too large for cuBLAS (", t.describe(), ")");
   return static_cast<int>(v);
 }
 

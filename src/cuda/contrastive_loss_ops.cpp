@@ -14,7 +14,7 @@ namespace c2am::cuda::ops {
 namespace {
 
 void require_float32(const Tensor& t, const char* op) {
-  check(t.dtype() == DType::Float32 && t.device().is_cuda(), op, "expects float32 on a GPU, got ", t.describe());
+  C2AM_CHECK(t.dtype() == DType::Float32 && t.device().is_cuda(), op, "expects float32 on a GPU, got ", t.describe());
 }
 
 // The forward kernel's completion counter, zero at launch: a fresh word from

@@ -39,7 +39,7 @@ cudnnHandle_t handle(int device) {
 }
 
 cudnnDataType_t data_type(const Tensor& t) {
-  check(t.dtype() == DType::Float32 || t.dtype() == DType::Float64, "cudnn", "float32 or float64 expected, got ",
+  C2AM_CHECK(t.dtype() == DType::Float32 || t.dtype() == DType::Float64, "cudnn", "float32 or float64 expected, got ",
         t.describe());
   return t.dtype() == DType::Float32 ? CUDNN_DATA_FLOAT : CUDNN_DATA_DOUBLE;
 }

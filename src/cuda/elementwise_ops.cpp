@@ -17,7 +17,7 @@ namespace {
 using detail::StridedLayout;
 
 StridedLayout layout_of(const Tensor& t, const char* op) {
-  check(t.dim() <= detail::kMaxRank, op, "tensors of more than ", detail::kMaxRank, " dimensions are not supported on the GPU (",
+  C2AM_CHECK(t.dim() <= detail::kMaxRank, op, "tensors of more than ", detail::kMaxRank, " dimensions are not supported on the GPU (",
         t.describe(), ")");
   StridedLayout l;
   l.rank = static_cast<int>(t.dim());
@@ -123,7 +123,7 @@ Tensor scatter_rows(const Tensor& grad_in, const Tensor& argmax, std::int64_t le
 void sgd_update(Tensor& param, const Tensor& grad_in, Tensor& buffer, double lr, double weight_decay, double momentum,
                 bool nesterov) {
   detail::DeviceGuard guard(param.device().index);
-  check(param.is_contiguous(), "sgd", "GPU parameters must be dense, got ", param.describe());
+  C2AM_CHECK(param.is_contiguous(), "sgd", "GPU parameters must be dense, got ", param.describe());
   const Tensor grad = grad_in.contiguous();
   detail::SgdStep step{lr, weight_decay, momentum, nesterov, false};
   if (momentum != 0.0 && !buffer.defined()) {

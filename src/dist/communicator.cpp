@@ -112,7 +112,7 @@ void on_every_process(Communicator& comm, const std::function<void()>& action) {
 }
 
 Tensor gather_rows(const Tensor& local, Communicator& comm) {
-  check(local.dim() >= 1, "gather_rows", "expected rows, got ", local.describe());
+  C2AM_CHECK(local.dim() >= 1, "gather_rows", "expected rows, got ", local.describe());
   const std::vector<std::int64_t> counts = comm.row_counts(local.size(0));
   const std::int64_t start = std::accumulate(counts.begin(), counts.begin() + comm.rank(), std::int64_t{0});
   Tensor gathered;

@@ -11,7 +11,7 @@ namespace c2am::dist {
 
 ContrastiveLossTerms contrastive_loss_global(const Tensor& fg, const Tensor& bg, double alpha, Communicator& comm,
                                              LossPath path) {
-  check(fg.dim() == 2 && fg.shape() == bg.shape(), "contrastive_loss_global", "fg and bg must be N×C and alike, got ",
+  C2AM_CHECK(fg.dim() == 2 && fg.shape() == bg.shape(), "contrastive_loss_global", "fg and bg must be N×C and alike, got ",
         fg.describe(), " and ", bg.describe());
   if (comm.size() == 1) return contrastive_loss(fg, bg, alpha, path);
   return contrastive_loss(gather_rows(fg, comm), gather_rows(bg, comm), alpha, path);
@@ -22,7 +22,7 @@ void broadcast_parameters(nn::Module& module, Communicator& comm, int root) {
   NoGradGuard no_grad;
   for (const auto& named : {module.named_parameters(), module.named_buffers()}) {
     for (const auto& [name, t] : named) {
-      check(t.is_contiguous(), "broadcast_parameters", "'", name, "' is not contiguous (", t.describe(), ")");
+      C2AM_CHECK(t.is_contiguous(), "broadcast_parameters", "'", name, "' is not contiguous (", t.describe(), ")");
       Tensor handle = t;
       comm.broadcast(handle, root);
     }

@@ -23,7 +23,7 @@ void mpi_check(int status, const char* what) {
 }
 
 MPI_Datatype mpi_type(const Tensor& t, const char* op) {
-  check(t.device().is_cpu(), op, "the MPI communicator takes CPU tensors, got ", t.describe());
+  C2AM_CHECK(t.device().is_cpu(), op, "the MPI communicator takes CPU tensors, got ", t.describe());
   switch (t.dtype()) {
     case DType::Float32: return MPI_FLOAT;
     case DType::Float64: return MPI_DOUBLE;
@@ -57,7 +57,7 @@ class MpiCommunicator : public Communicator {
   std::string backend() const override { return "mpi"; }
 
   void all_reduce_sum(Tensor& t) override {
-    check(t.is_contiguous(), "all_reduce_sum", "expected a contiguous tensor, got ", t.describe());
+    C2AM_CHECK(t.is_contiguous(), "all_reduce_sum", "expected a contiguous tensor, got ", t.describe());
     const MPI_Datatype type = mpi_type(t, "all_reduce_sum");
     mpi_check(MPI_Allreduce(MPI_IN_PLACE, t.raw_data(), count(t), type, MPI_SUM, MPI_COMM_WORLD), "MPI_Allreduce");
     t.storage()->bump_version();
@@ -88,7 +88,7 @@ class MpiCommunicator : public Communicator {
   };
 
   std::unique_ptr<Work> all_reduce_sum_async(Tensor& t) override {
-    check(t.is_contiguous(), "all_reduce_sum_async", "expected a contiguous tensor, got ", t.describe());
+    C2AM_CHECK(t.is_contiguous(), "all_reduce_sum_async", "expected a contiguous tensor, got ", t.describe());
     const MPI_Datatype type = mpi_type(t, "all_reduce_sum_async");
     MPI_Request request = MPI_REQUEST_NULL;
     mpi_check(MPI_Iallreduce(MPI_IN_PLACE, t.raw_data(), count(t), type, MPI_SUM, MPI_COMM_WORLD, &request),
@@ -126,7 +126,7 @@ class MpiCommunicator : public Communicator {
 
   void broadcast(Tensor& t, int root) override {
     check(root >= 0 && root < size_, "broadcast", "root ", root, " out of range for ", size_, " processes");
-    check(t.is_contiguous(), "broadcast", "expected a contiguous tensor, got ", t.describe());
+    C2AM_CHECK(t.is_contiguous(), "broadcast", "expected a contiguous tensor, got ", t.describe());
     mpi_check(MPI_Bcast(t.raw_data(), count(t), mpi_type(t, "broadcast"), root, MPI_COMM_WORLD), "MPI_Bcast");
     t.storage()->bump_version();
   }

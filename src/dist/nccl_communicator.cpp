@@ -23,9 +23,9 @@ void nccl_check(ncclResult_t status, const char* what) {
 }
 
 ncclDataType_t nccl_type(const Tensor& t, int device, const char* op) {
-  check(t.device() == Device::cuda(device), op, "the NCCL communicator of cuda:", device, " takes tensors there, got ",
+  C2AM_CHECK(t.device() == Device::cuda(device), op, "the NCCL communicator of cuda:", device, " takes tensors there, got ",
         t.describe());
-  check(t.is_contiguous(), op, "expected a contiguous tensor, got ", t.describe());
+  C2AM_CHECK(t.is_contiguous(), op, "expected a contiguous tensor, got ", t.describe());
   switch (t.dtype()) {
     case DType::Float32: return ncclFloat32;
     case DType::Float64: return ncclFloat64;

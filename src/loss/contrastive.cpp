@@ -16,7 +16,7 @@ namespace {
 
 void require_embeddings(const char* op, const Tensor& t, const char* what) {
   check(t.defined(), op, what, " is undefined");
-  check(t.dim() == 2 && t.size(0) >= 1 && t.size(1) >= 1, op, what, " must be a non-empty N×C matrix, got ",
+  C2AM_CHECK(t.dim() == 2 && t.size(0) >= 1 && t.size(1) >= 1, op, what, " must be a non-empty N×C matrix, got ",
         t.describe());
 }
 
@@ -25,14 +25,14 @@ void require_embeddings(const char* op, const Tensor& t, const char* what) {
 void loss_detail::require_loss_inputs(const char* op, const Tensor& fg, const Tensor& bg) {
   require_embeddings(op, fg, "fg");
   require_embeddings(op, bg, "bg");
-  check(fg.shape() == bg.shape() && fg.dtype() == bg.dtype() && fg.device() == bg.device(), op, "fg ",
+  C2AM_CHECK(fg.shape() == bg.shape() && fg.dtype() == bg.dtype() && fg.device() == bg.device(), op, "fg ",
         fg.describe(), " and bg ", bg.describe(), " must have the same shape, dtype and device");
 }
 
 Tensor clamped_cosine_similarity(const Tensor& a, const Tensor& b) {
   require_embeddings("clamped_cosine_similarity", a, "a");
   require_embeddings("clamped_cosine_similarity", b, "b");
-  check(a.size(1) == b.size(1), "clamped_cosine_similarity", "embedding sizes differ: ", a.describe(), " and ",
+  C2AM_CHECK(a.size(1) == b.size(1), "clamped_cosine_similarity", "embedding sizes differ: ", a.describe(), " and ",
         b.describe());
   const Tensor an = normalize(a, 1);
   const Tensor bn = &a == &b ? an : normalize(b, 1);
@@ -40,14 +40,14 @@ Tensor clamped_cosine_similarity(const Tensor& a, const Tensor& b) {
 }
 
 Tensor rank_weights(const Tensor& similarity, double alpha, const Tensor& columns) {
-  check(similarity.dim() == 2, "rank_weights", "expected an N×M matrix, got ", similarity.describe());
+  C2AM_CHECK(similarity.dim() == 2, "rank_weights", "expected an N×M matrix, got ", similarity.describe());
   check(std::isfinite(alpha), "rank_weights", "alpha must be finite, got ", alpha);
   NoGradGuard no_grad;
   const std::int64_t rows = similarity.size(0), cols = similarity.size(1);
   std::vector<std::int32_t> representative(static_cast<std::size_t>(cols));
   std::iota(representative.begin(), representative.end(), 0);
   if (columns.defined()) {
-    check(columns.dim() == 2 && columns.size(0) == cols, "rank_weights", "columns must be a ", cols,
+    C2AM_CHECK(columns.dim() == 2 && columns.size(0) == cols, "rank_weights", "columns must be a ", cols,
           "×C matrix (one embedding per column of ", similarity.describe(), "), got ", columns.describe());
     representative = cpu::duplicate_representatives(columns.detach().to(Device::cpu()));
   }

@@ -73,9 +73,9 @@ Tensor fused_contrastive_terms(const Tensor& fg, const Tensor& bg, double alpha)
   loss_detail::require_loss_inputs(op, fg, bg);
   check(std::isfinite(alpha), op, "alpha must be finite, got ", alpha);
   const bool on_gpu = fg.device().is_cuda();
-  check(fg.dtype() == DType::Float32 || (!on_gpu && fg.dtype() == DType::Float64), op,
+  C2AM_CHECK(fg.dtype() == DType::Float32 || (!on_gpu && fg.dtype() == DType::Float64), op,
         on_gpu ? "runs on float32 on the GPU" : "needs float32 or float64", ", got ", fg.describe());
-  check(!on_gpu || fg.size(0) <= cuda::ops::kMaxFusedRows, op, "supports at most ", cuda::ops::kMaxFusedRows,
+  C2AM_CHECK(!on_gpu || fg.size(0) <= cuda::ops::kMaxFusedRows, op, "supports at most ", cuda::ops::kMaxFusedRows,
         " rows on the GPU (the per-row sort lives in shared memory), got ", fg.describe(),
         "; use LossPath::composed");
   cpu::ContrastiveForward forward;

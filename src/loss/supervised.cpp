@@ -29,7 +29,7 @@ class BceWithLogitsBackward : public autograd::Node {
 }  // namespace
 
 Tensor log_softmax(const Tensor& logits) {
-  check(logits.dim() == 2 && logits.shape()[1] >= 1, "log_softmax", "expects logits [N, K], got ",
+  C2AM_CHECK(logits.dim() == 2 && logits.shape()[1] >= 1, "log_softmax", "expects logits [N, K], got ",
         logits.describe());
   // The shift is a constant: log_softmax(x − m) = log_softmax(x) for any m,
   // so no gradient needs to flow through the maximum.
@@ -38,9 +38,9 @@ Tensor log_softmax(const Tensor& logits) {
 }
 
 Tensor cross_entropy(const Tensor& logits, const std::vector<std::int64_t>& labels) {
-  check(logits.dim() == 2, "cross_entropy", "expects logits [N, K], got ", logits.describe());
+  C2AM_CHECK(logits.dim() == 2, "cross_entropy", "expects logits [N, K], got ", logits.describe());
   const std::int64_t n = logits.shape()[0], classes = logits.shape()[1];
-  check(n >= 1, "cross_entropy", "needs at least one row, got ", logits.describe());
+  C2AM_CHECK(n >= 1, "cross_entropy", "needs at least one row, got ", logits.describe());
   check(static_cast<std::int64_t>(labels.size()) == n, "cross_entropy", "got ", labels.size(), " labels for ", n,
         " rows of logits");
   // The label entries are picked by a one-hot mask: one multiply, no gather op.
@@ -56,15 +56,15 @@ Tensor cross_entropy(const Tensor& logits, const std::vector<std::int64_t>& labe
 }
 
 Tensor mse_loss(const Tensor& prediction, const Tensor& target) {
-  check(prediction.shape() == target.shape(), "mse_loss", "prediction ", prediction.describe(), " and target ",
+  C2AM_CHECK(prediction.shape() == target.shape(), "mse_loss", "prediction ", prediction.describe(), " and target ",
         target.describe(), " differ in shape");
-  check(prediction.numel() > 0, "mse_loss", "empty input ", prediction.describe());
+  C2AM_CHECK(prediction.numel() > 0, "mse_loss", "empty input ", prediction.describe());
   const Tensor difference = prediction - target;
   return mean(difference * difference);
 }
 
 Tensor bce_with_logits_sum(const Tensor& logits, const Tensor& targets, double scale) {
-  check(logits.shape() == targets.shape(), "bce_with_logits_sum", "logits ", logits.describe(), " and targets ",
+  C2AM_CHECK(logits.shape() == targets.shape(), "bce_with_logits_sum", "logits ", logits.describe(), " and targets ",
         targets.describe(), " differ in shape");
   Tensor loss;
   {

@@ -21,7 +21,7 @@ Tensor ActivationHead::logits(const Tensor& features) {
 }
 
 std::pair<Tensor, Tensor> pool_embeddings(const Tensor& features, const Tensor& map) {
-  check(features.dim() == 4 && map.dim() == 4 && map.size(1) == 1 && features.size(0) == map.size(0) &&
+  C2AM_CHECK(features.dim() == 4 && map.dim() == 4 && map.size(1) == 1 && features.size(0) == map.size(0) &&
             features.size(2) == map.size(2) && features.size(3) == map.size(3),
         "pool_embeddings", "features [N, C, h, w] and map [N, 1, h, w] expected, got ", features.describe(), " and ",
         map.describe());

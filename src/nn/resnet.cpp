@@ -168,7 +168,7 @@ Pool2dParams ResNet::stem_pool() const {
 }
 
 std::vector<Tensor> ResNet::forward_all_stages(const Tensor& images) {
-  check(images.dim() == 4 && images.size(1) == 3, "ResNet", "expected images [N, 3, H, W], got ", images.describe());
+  C2AM_CHECK(images.dim() == 4 && images.size(1) == 3, "ResNet", "expected images [N, 3, H, W], got ", images.describe());
   std::vector<Tensor> out{relu(bn1_->forward(conv1_->forward(images)))};
   Tensor x = max_pool2d(out.front(), stem_pool());
   for (int stage = 0; stage < 4; ++stage) {
@@ -179,7 +179,7 @@ std::vector<Tensor> ResNet::forward_all_stages(const Tensor& images) {
 }
 
 Tensor ResNet::forward(const Tensor& images) {
-  check(images.dim() == 4 && images.size(1) == 3, "ResNet", "expected images [N, 3, H, W], got ", images.describe());
+  C2AM_CHECK(images.dim() == 4 && images.size(1) == 3, "ResNet", "expected images [N, 3, H, W], got ", images.describe());
   Tensor x = fused_inference(*this) ? conv_batch_norm_inference(*conv1_, *bn1_, images, {}, true)
                                     : relu(bn1_->forward(conv1_->forward(images)));
   x = max_pool2d(x, stem_pool());

@@ -56,11 +56,11 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const C
   ops::require_compatible("conv2d", {&x, &weight, &bias});
   ops::require_rank("conv2d", x, 4, "input");
   ops::require_rank("conv2d", weight, 4, "weight");
-  check(x.shape()[1] == weight.shape()[1], "conv2d", "input ", x.describe(), " has ", x.shape()[1],
+  C2AM_CHECK(x.shape()[1] == weight.shape()[1], "conv2d", "input ", x.describe(), " has ", x.shape()[1],
         " channels but weight ", weight.describe(), " expects ", weight.shape()[1]);
-  check(x.shape()[0] >= 1, "conv2d", "empty batch in ", x.describe());
+  C2AM_CHECK(x.shape()[0] >= 1, "conv2d", "empty batch in ", x.describe());
   if (bias.defined()) {
-    check(bias.dim() == 1 && bias.shape()[0] == weight.shape()[0], "conv2d", "bias ", bias.describe(),
+    C2AM_CHECK(bias.dim() == 1 && bias.shape()[0] == weight.shape()[0], "conv2d", "bias ", bias.describe(),
           " does not match weight ", weight.describe());
   }
   const std::int64_t oh =

@@ -50,7 +50,7 @@ Tensor conv2d_batch_norm_inference(const Tensor& x, const Tensor& weight, const 
   const char* op = "conv2d_batch_norm_inference";
   if (is_grad_enabled()) {
     for (const Tensor* t : {&x, &weight, &bias, &bn_weight, &bn_bias, &residual}) {
-      check(!t->defined() || !t->requires_grad(), op, "records no gradient, but ", t->describe(),
+      C2AM_CHECK(!t->defined() || !t->requires_grad(), op, "records no gradient, but ", t->describe(),
             " requires one (run it under NoGradGuard, or use conv2d and batch_norm2d to train)");
     }
   }
@@ -58,10 +58,10 @@ Tensor conv2d_batch_norm_inference(const Tensor& x, const Tensor& weight, const 
   ops::require_compatible(op, {&x, &weight, &bias, &bn_weight, &bn_bias, &running_mean, &running_var, &residual});
   if (x.device().is_cpu() && cpu::onednn::handles(x)) {
     // Shapes are checked by conv2d's own rules first (same messages).
-    check(x.dim() == 4 && weight.dim() == 4 && x.size(1) == weight.size(1), op, "input ", x.describe(),
+    C2AM_CHECK(x.dim() == 4 && weight.dim() == 4 && x.size(1) == weight.size(1), op, "input ", x.describe(),
           " does not match weight ", weight.describe());
     for (const Tensor* t : {&bias, &bn_weight, &bn_bias, &running_mean, &running_var}) {
-      check(!t->defined() || t->shape() == Shape{weight.size(0)}, op, "per-channel tensor ", t->describe(),
+      C2AM_CHECK(!t->defined() || t->shape() == Shape{weight.size(0)}, op, "per-channel tensor ", t->describe(),
             " does not match the ", weight.size(0), " output channels of weight ", weight.describe());
     }
     // Folded once per parameter version: inference calls reuse it.
@@ -73,7 +73,7 @@ Tensor conv2d_batch_norm_inference(const Tensor& x, const Tensor& weight, const 
       const Shape out{x.size(0), weight.size(0),
                       conv_output_size(x.size(2), weight.size(2), params.stride_h, params.pad_h, params.dilation_h, op),
                       conv_output_size(x.size(3), weight.size(3), params.stride_w, params.pad_w, params.dilation_w, op)};
-      check(residual.shape() == out, op, "residual ", residual.describe(), " does not match the output shape");
+      C2AM_CHECK(residual.shape() == out, op, "residual ", residual.describe(), " does not match the output shape");
     }
     return cpu::onednn::conv2d_fused_inference(x, f.weight, f.bias, params, residual, relu);
   }

@@ -34,10 +34,10 @@ class MatmulBackward : public autograd::Node {
 
 Tensor matmul(const Tensor& a, const Tensor& b) {
   ops::require_compatible("matmul", {&a, &b});
-  check((a.dim() == 2 && b.dim() == 2) || (a.dim() == 3 && b.dim() == 3), "matmul",
+  C2AM_CHECK((a.dim() == 2 && b.dim() == 2) || (a.dim() == 3 && b.dim() == 3), "matmul",
         "expects two matrices or two batches of matrices, got ", a.describe(), " and ", b.describe());
   const bool batched = a.dim() == 3;
-  check(a.shape()[a.dim() - 1] == b.shape()[b.dim() - 2] && (!batched || a.shape()[0] == b.shape()[0]), "matmul",
+  C2AM_CHECK(a.shape()[a.dim() - 1] == b.shape()[b.dim() - 2] && (!batched || a.shape()[0] == b.shape()[0]), "matmul",
         "shapes do not multiply: ", a.describe(), " and ", b.describe());
   const auto product = [](const Tensor& x, const Tensor& y) {
     return x.device().is_cuda() ? cuda::ops::batched_matmul(x, y) : cpu::batched_matmul(x, y);
@@ -59,12 +59,12 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
 namespace c2am {
 
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
-  check(x.dim() == 2 && weight.dim() == 2 && x.shape()[1] == weight.shape()[1], "linear",
+  C2AM_CHECK(x.dim() == 2 && weight.dim() == 2 && x.shape()[1] == weight.shape()[1], "linear",
         "expects x [N, in] and weight [out, in], got ", x.describe(), " and ", weight.describe());
   // The transposed weight is a view: the GEMM reads it in place.
   Tensor y = matmul(x, weight.transpose(0, 1));
   if (!bias.defined()) return y;
-  check(bias.dim() == 1 && bias.shape()[0] == weight.shape()[0], "linear", "bias must be [", weight.shape()[0],
+  C2AM_CHECK(bias.dim() == 1 && bias.shape()[0] == weight.shape()[0], "linear", "bias must be [", weight.shape()[0],
         "], got ", bias.describe());
   return add(y, bias);
 }

@@ -94,13 +94,13 @@ Tensor batch_norm2d(const Tensor& x, const Tensor& weight, const Tensor& bias, c
   ops::require_rank("batch_norm2d", x, 4, "input");
   const std::int64_t channels = x.shape()[1];
   for (const Tensor* t : {&weight, &bias, &running_mean, &running_var}) {
-    check(!t->defined() || t->shape() == Shape{channels}, "batch_norm2d", "per-channel tensor ", t->describe(),
+    C2AM_CHECK(!t->defined() || t->shape() == Shape{channels}, "batch_norm2d", "per-channel tensor ", t->describe(),
           " does not match the ", channels, " channels of input ", x.describe());
   }
   check(running_mean.defined() == running_var.defined(), "batch_norm2d",
         "running_mean and running_var must be given together");
   check(params.training || running_mean.defined(), "batch_norm2d", "evaluation mode needs running statistics");
-  check(!params.training || x.numel() / std::max<std::int64_t>(channels, 1) > 1, "batch_norm2d",
+  C2AM_CHECK(!params.training || x.numel() / std::max<std::int64_t>(channels, 1) > 1, "batch_norm2d",
         "training needs more than one value per channel, got input ", x.describe());
   check(!running_mean.defined() || (!running_mean.requires_grad() && !running_var.requires_grad()), "batch_norm2d",
         "running statistics must not require grad");

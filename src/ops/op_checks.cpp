@@ -6,22 +6,22 @@ void require_compatible(const char* op, std::initializer_list<const Tensor*> ten
   const Tensor* first = nullptr;
   for (const Tensor* t : tensors) {
     if (!t->defined()) continue;
-    check(is_compute_type(t->dtype()), op, "expected a float32 or float64 tensor, got ", t->describe());
+    C2AM_CHECK(is_compute_type(t->dtype()), op, "expected a float32 or float64 tensor, got ", t->describe());
     if (!first) {
       first = t;
       continue;
     }
-    check(t->device() == first->device() && t->dtype() == first->dtype(), op, "tensors differ in device or dtype: ",
+    C2AM_CHECK(t->device() == first->device() && t->dtype() == first->dtype(), op, "tensors differ in device or dtype: ",
           first->describe(), " and ", t->describe());
   }
 }
 
 void require_rank(const char* op, const Tensor& t, std::int64_t rank, const char* what) {
-  check(t.dim() == rank, op, what, " must have ", rank, " dimensions, got ", t.describe());
+  C2AM_CHECK(t.dim() == rank, op, what, " must have ", rank, " dimensions, got ", t.describe());
 }
 
 bool runs_on_cpu(const char* op, const Tensor& t) {
-  check(t.device().is_cpu(), op, "has no CUDA kernel in this version (tensor ", t.describe(),
+  C2AM_CHECK(t.device().is_cpu(), op, "has no CUDA kernel in this version (tensor ", t.describe(),
         "); move the tensor to the CPU with .to(c2am::Device::cpu())");
   return true;
 }

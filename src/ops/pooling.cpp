@@ -22,7 +22,7 @@ void check_pool(const char* op, const Tensor& x, const Pool2dParams& p) {
   check(p.kernel_h >= 1 && p.kernel_w >= 1 && p.stride_h >= 1 && p.stride_w >= 1, op, "kernel and stride must be >= 1");
   check(p.pad_h >= 0 && p.pad_w >= 0 && 2 * p.pad_h <= p.kernel_h && 2 * p.pad_w <= p.kernel_w, op,
         "padding must be between 0 and half the kernel size");
-  check(x.shape()[2] + 2 * p.pad_h >= p.kernel_h && x.shape()[3] + 2 * p.pad_w >= p.kernel_w, op, "input ",
+  C2AM_CHECK(x.shape()[2] + 2 * p.pad_h >= p.kernel_h && x.shape()[3] + 2 * p.pad_w >= p.kernel_w, op, "input ",
         x.describe(), " is smaller than the ", p.kernel_h, "x", p.kernel_w, " window");
 }
 
@@ -151,7 +151,7 @@ Tensor avg_pool2d(const Tensor& x, const Pool2dParams& params) {
 Tensor adaptive_avg_pool2d(const Tensor& x, std::int64_t out_h, std::int64_t out_w) {
   ops::require_compatible("adaptive_avg_pool2d", {&x});
   ops::require_rank("adaptive_avg_pool2d", x, 4, "input");
-  check(out_h >= 1 && out_w >= 1 && x.shape()[2] >= 1 && x.shape()[3] >= 1, "adaptive_avg_pool2d",
+  C2AM_CHECK(out_h >= 1 && out_w >= 1 && x.shape()[2] >= 1 && x.shape()[3] >= 1, "adaptive_avg_pool2d",
         "output ", out_h, "x", out_w, " or input ", x.describe(), " is empty");
   // Global pooling on the GPU is a mean; other bins two products with the
   // bins' averaging matrices (their backward through autograd).

@@ -103,7 +103,7 @@ Tensor sum(const Tensor& x) { return sum(x, {}, false); }
 
 Tensor mean(const Tensor& x, const std::vector<std::int64_t>& dims, bool keepdim) {
   const ReductionPlan plan = plan_reduction(x, dims, keepdim, "mean");
-  check(plan.length > 0, "mean", "mean over zero elements of ", x.describe());
+  C2AM_CHECK(plan.length > 0, "mean", "mean over zero elements of ", x.describe());
   return affine(sum(x, dims, keepdim), 1.0 / static_cast<double>(plan.length), 0.0);
 }
 
@@ -113,7 +113,7 @@ Tensor max(const Tensor& x, const std::vector<std::int64_t>& dims, bool keepdim)
   ops::require_compatible("max", {&x});
 
   ReductionPlan plan = plan_reduction(x, dims, keepdim, "max");
-  check(plan.length > 0, "max", "maximum over zero elements of ", x.describe());
+  C2AM_CHECK(plan.length > 0, "max", "maximum over zero elements of ", x.describe());
   Tensor argmax;
   const Tensor rows = as_rows(x, plan);
   Tensor out = (x.device().is_cuda() ? cuda::ops::max_rows(rows, argmax) : cpu::max_rows(rows, argmax))
@@ -125,7 +125,7 @@ Tensor max(const Tensor& x) { return max(x, {}, false); }
 
 Tensor sum_to_shape(const Tensor& x, const Shape& shape) {
   if (x.shape() == shape) return x;
-  check(x.dim() >= static_cast<std::int64_t>(shape.size()), "sum_to_shape", "cannot sum ", x.describe(), " to ",
+  C2AM_CHECK(x.dim() >= static_cast<std::int64_t>(shape.size()), "sum_to_shape", "cannot sum ", x.describe(), " to ",
         shape_str(shape));
   const std::int64_t lead = x.dim() - static_cast<std::int64_t>(shape.size());
   std::vector<std::int64_t> dims;
@@ -135,7 +135,7 @@ Tensor sum_to_shape(const Tensor& x, const Shape& shape) {
       continue;
     }
     const std::int64_t target = shape[d - lead];
-    check(target == x.shape()[d] || target == 1, "sum_to_shape", "cannot sum ", x.describe(), " to ",
+    C2AM_CHECK(target == x.shape()[d] || target == 1, "sum_to_shape", "cannot sum ", x.describe(), " to ",
           shape_str(shape));
     if (target == 1 && x.shape()[d] != 1) dims.push_back(d);
   }

@@ -57,7 +57,7 @@ Tensor resize_by_matmul(const Tensor& x, std::int64_t out_h, std::int64_t out_w,
 Tensor resize_bilinear(const Tensor& x, std::int64_t out_h, std::int64_t out_w, bool align_corners) {
   ops::require_compatible("resize_bilinear", {&x});
   ops::require_rank("resize_bilinear", x, 4, "input");
-  check(out_h >= 1 && out_w >= 1 && x.shape()[2] >= 1 && x.shape()[3] >= 1, "resize_bilinear", "cannot resize ",
+  C2AM_CHECK(out_h >= 1 && out_w >= 1 && x.shape()[2] >= 1 && x.shape()[3] >= 1, "resize_bilinear", "cannot resize ",
         x.describe(), " to ", out_h, "x", out_w);
   if (x.device().is_cuda() || align_corners) return resize_by_matmul(x, out_h, out_w, align_corners);
   return autograd::record<ResizeBilinearBackward>(cpu::resize_bilinear_forward(x, out_h, out_w), {x}, x.shape()[2],

@@ -32,3 +32,12 @@ inline void check(bool condition, const char* op, const Parts&... parts) {
 }
 
 }  // namespace c2am
+
+// check() whose message parts are evaluated only on failure, for checks on
+// every op or launch whose messages call describe() (which allocates): a
+// passing check costs one comparison.
+#define C2AM_CHECK(condition, op, ...)                                             \
+  do {                                                                              \
+    if (!(condition)) throw ::c2am::Error(::c2am::detail::concat(op, ": ", __VA_ARGS__)); \
+  } while (0)
+

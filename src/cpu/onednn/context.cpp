@@ -34,13 +34,13 @@ memory::desc plain_desc(const memory::dims& d) {
 }
 
 memory wrap(const Tensor& t) {
-  check(t.is_contiguous() && t.dtype() == DType::Float32, "onednn", "expected a contiguous float32 tensor, got ",
+  C2AM_CHECK(t.is_contiguous() && t.dtype() == DType::Float32, "onednn", "expected a contiguous float32 tensor, got ",
         t.describe());
   return memory(plain_desc(dims_of(t.shape())), engine(), t.data<float>());
 }
 
 memory wrap_strided(const Tensor& t) {
-  check(t.dtype() == DType::Float32, "onednn", "expected a float32 tensor, got ", t.describe());
+  C2AM_CHECK(t.dtype() == DType::Float32, "onednn", "expected a float32 tensor, got ", t.describe());
   const memory::desc d(dims_of(t.shape()), memory::data_type::f32, memory::dims(t.strides().begin(), t.strides().end()));
   return memory(d, engine(), t.data<float>());
 }

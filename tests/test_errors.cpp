@@ -190,3 +190,20 @@ TEST_CASE(".npy headers: legal ones read, malformed or oversized ones refused in
   write_raw_npy(path, 1, "{'descr': '<f4', 'fortran_order': False, 'shape': (2,", "");
   require_mentions(error_of([&] { (void)read_npy(path, shape); }), {"m.npy"});
 }
+
+TEST_CASE("C2AM_CHECK builds its message only when the check fails", "[errors]") {
+  int built = 0;
+  const auto described = [&] {
+    ++built;
+    return std::string("float32[2, 3] on cpu");
+  };
+  C2AM_CHECK(1 + 1 == 2, "op", "got ", described());
+  CHECK(built == 0);  // a passing check evaluates none of its parts
+  try {
+    C2AM_CHECK(1 + 1 == 3, "op", "got ", described(), " (", 7, ")");
+    FAIL("no throw");
+  } catch (const c2am::Error& e) {
+    CHECK(std::string(e.what()) == "op: got float32[2, 3] on cpu (7)");
+  }
+  CHECK(built == 1);
+}

@@ -10,6 +10,7 @@
 
 #include <bit>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -239,4 +240,31 @@ TEST_CASE("release protocol: ground truth, boxes, IoU and GT-known equal the rel
     const auto known = evaluator.gt_known();
     for (std::size_t i = 0; i < thresholds.size(); ++i) CHECK(std::lround(known[i] * 60) == counts[i]);
   }
+}
+
+// The tests above read the copy in tests/data so that the suite runs without
+// ../shared; where the shared fixture is present beside the checkout, the
+// copy must still be it, file for file (a changed shared fixture is noticed).
+TEST_CASE("tests/data/wsol-reference is the shared fixture, where that is present", "[wsol][reference]") {
+  namespace fs = std::filesystem;
+  const fs::path copy = fs::path(kData) / "wsol-reference";
+  const fs::path shared = fs::path(kData) / "../../../shared/fixtures/wsol-reference";
+  if (!fs::is_directory(shared)) {
+    WARN("no shared fixture at " << shared.string() << "; only the copy in tests/data is checked");
+    return;
+  }
+  const auto bytes = [](const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  std::size_t files = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(shared)) {
+    if (!entry.is_regular_file()) continue;
+    const fs::path relative = fs::relative(entry.path(), shared);
+    INFO(relative.string());
+    REQUIRE(fs::is_regular_file(copy / relative));
+    CHECK(bytes(entry.path()) == bytes(copy / relative));
+    ++files;
+  }
+  CHECK(files > 60);
 }

@@ -123,6 +123,11 @@ int run_maps_eval(const MapsEvalRequest& r) {
   const auto known = result.gt_known();
   const std::size_t best = wsol::best_index(known);
   const auto max_acc = result.max_box_acc();
+  // The release's loop reports threshold 0 when no image is ever located (it
+  // only moves on a strictly better count, from 0); wsolevaluation has no
+  // such report, and the first best threshold is given.
+  const bool never_located = r.protocol == wsol::Protocol::release && known[best] == 0;
+  const double reported_threshold = never_located ? 0.0 : result.thresholds()[best];
   check(result.images() > 0, "wsol eval", "no image of ", dataset->name(), " could be read");
   unreadable.print_summary();
   std::printf("%s protocol, %zu images of %s\n", wsol::protocol_name(r.protocol), result.images(),
@@ -132,7 +137,7 @@ int run_maps_eval(const MapsEvalRequest& r) {
               100 * max_acc[2]);
   std::printf("MaxBoxAccV2 %.2f%%\n", 100 * result.max_box_acc_v2());
   std::printf("GT-known Loc %.2f%% at threshold %.2f (single box, chosen on these images)\n", 100 * known[best],
-              result.thresholds()[best]);
+              reported_threshold);
   if (unused) std::printf("note: %zu .npy file(s) in %s matched no image of the split\n", unused, r.maps_dir.c_str());
 
   const nlohmann::json out = {
@@ -143,12 +148,13 @@ int run_maps_eval(const MapsEvalRequest& r) {
       {"maps", r.maps_dir},
       {"split", r.split},
       {"input_size", r.input_size},
-      {"resize", r.resize},
-      {"crop", r.crop},
+      // resize and crop belong to the release's geometry only.
+      {"resize", r.protocol == wsol::Protocol::release ? nlohmann::json(r.resize) : nlohmann::json()},
+      {"crop", r.protocol == wsol::Protocol::release ? nlohmann::json(r.crop) : nlohmann::json()},
       {"max_box_acc_v2", result.max_box_acc_v2()},
       {"max_box_acc", by_delta(max_acc)},
       {"gt_known_loc", known[best]},
-      {"gt_known_threshold", result.thresholds()[best]},
+      {"gt_known_threshold", reported_threshold},
       {"curves",
        {{"box_acc_thresholds", wsol::box_acc_thresholds()},
         {"box_acc", curves_by_delta(result.box_acc())},

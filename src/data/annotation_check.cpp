@@ -35,7 +35,8 @@ std::vector<std::string> check_boxes_against_image(const Sample& sample, int wid
       throw Error("annotation: " + source + ": box " + box_text(b) + " lies wholly outside " + picture +
                   "; a broken annotation cannot be scored (fix or remove the box)");
     if (b.x0 < 0 || b.y0 < 0 || b.x1 > width || b.y1 > height)
-      warnings.push_back(source + ": box " + box_text(b) + " sticks out of " + picture + "; evaluated clipped to it");
+      warnings.push_back(source + ": box " + box_text(b) + " sticks out of " + picture +
+                         "; scored as each protocol's reference code maps it (docs/wsol.md)");
   }
   return warnings;
 }

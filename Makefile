@@ -5,12 +5,19 @@ ASAN_BUILD_DIR ?= build-asan
 JOBS           ?= $(shell nproc)
 CMAKE_FLAGS    ?=
 
-.PHONY: all deps configure build demo test test-asan bench fuzz clean
+.PHONY: all deps python-env configure build demo test test-asan bench fuzz clean
 
 all: build
 
 deps:
 	./scripts/install-deps.sh
+
+# The project's Python environment (.venv-python): pytest, torch, pydensecrf2
+# and OpenCV from the Python index, for the Python module's tests (CTest
+# `python`) and the Python benchmarks. Before `build`, so that a first
+# configure builds c2am._core for its interpreter.
+python-env: deps
+	./scripts/make-python-venv.sh
 
 $(BUILD_DIR)/CMakeCache.txt:
 	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)
@@ -23,7 +30,7 @@ build: configure
 demo: build
 	./$(BUILD_DIR)/c2am demo --out runs/demo
 
-test: build
+test: python-env build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
 
 # CPU-only build with AddressSanitizer + UndefinedBehaviorSanitizer.

@@ -16,6 +16,8 @@ packages=(
   libcli11-dev        # the c2am command line
   libdnnl-dev         # oneDNN: float32 convolution and batch norm on the CPU
   libopenmpi-dev openmpi-bin  # MPI: data-parallel training across processes (and its test)
+  pybind11-dev        # the Python module (c2am._core)
+  libdlpack-dev       # dlpack.h: torch tensors in and out of the Python module without copies
 )
 
 missing=()

@@ -46,6 +46,28 @@ Tensor full(const Shape& shape, double value, TensorOptions options) {
 
 Tensor zeros(const Shape& shape, TensorOptions options) { return full(shape, 0.0, options); }
 Tensor ones(const Shape& shape, TensorOptions options) { return full(shape, 1.0, options); }
+Tensor from_external(void* data, const Shape& shape, const Strides& strides, DType dtype, Device device,
+                     std::function<void()> release) {
+  check(shape.size() == strides.size(), "from_external", "shape has ", shape.size(), " dimensions, strides ",
+        strides.size());
+  std::int64_t extent = 1;  // elements from the first to one past the last
+  for (std::size_t d = 0; d < shape.size(); ++d) {
+    check(shape[d] >= 0, "from_external", "negative size ", shape[d], " in dimension ", d);
+    check(strides[d] >= 0, "from_external", "negative stride ", strides[d], " in dimension ", d,
+          " (make a copy with non-negative strides)");
+    if (shape[d] == 0) extent = 0;
+  }
+  if (extent != 0)
+    for (std::size_t d = 0; d < shape.size(); ++d) extent += (shape[d] - 1) * strides[d];
+  auto impl = std::make_shared<TensorImpl>();
+  impl->storage = std::make_shared<Storage>(data, static_cast<std::size_t>(extent) * element_size(dtype), device,
+                                            std::move(release));
+  impl->shape = shape;
+  impl->strides = strides;
+  impl->dtype = dtype;
+  return Tensor(std::move(impl));
+}
+
 Tensor empty_like(const Tensor& t) { return empty(t.shape(), t.options()); }
 Tensor zeros_like(const Tensor& t) { return zeros(t.shape(), t.options()); }
 

@@ -23,7 +23,14 @@ Storage::Storage(std::size_t bytes, Device device) : bytes_(bytes), device_(devi
   }
 }
 
+Storage::Storage(void* data, std::size_t bytes, Device device, std::function<void()> release)
+    : data_(data), bytes_(bytes), device_(device), release_(std::move(release)) {}
+
 Storage::~Storage() {
+  if (release_) {
+    release_();
+    return;
+  }
   if (!data_) return;
   if (device_.is_cpu()) {
     std::free(data_);

@@ -42,14 +42,36 @@ void require_ground_truth_boxes(const Dataset& dataset) {
   }
 }
 
+void add_map(Evaluator& evaluator, const ScoreMap64& map, const std::vector<Box>& boxes, int width, int height,
+             int label, const MapsEvalOptions& o, const std::string& name) {
+  check(evaluator.protocol() == o.protocol, "wsol::add_map", "the evaluator's protocol is ",
+        protocol_name(evaluator.protocol()), ", the options' ", protocol_name(o.protocol));
+  check(map.width >= 1 && map.height >= 1, "wsol eval", "the map of ", name, " is empty");
+  check(map.values.size() == static_cast<std::size_t>(map.width) * map.height, "wsol eval", "the map of ", name,
+        " holds ", map.values.size(), " values for ", map.width, "x", map.height);
+  for (double v : map.values)
+    check(v >= 0 && v <= 1, "wsol eval", "the map of ", name, " holds ", v,
+          ": score maps must lie in [0, 1] (NaN is refused too)");
+  if (o.protocol == Protocol::wsolevaluation) {
+    evaluator.add(wsolevaluation_map(map, width, height, o.input_size),
+                  wsolevaluation_boxes(boxes, width, height, o.input_size), label);
+    return;
+  }
+  EvalOptions geometry_options;
+  geometry_options.resize = o.resize;
+  geometry_options.crop = o.crop;
+  const CropGeometry geometry = crop_geometry(width, height, geometry_options);
+  std::vector<Box> gt;
+  for (const Box& b : boxes) gt.push_back(geometry.to_crop(b, Protocol::release));
+  ScoreMap narrow{map.width, map.height, std::vector<float>(map.values.begin(), map.values.end())};
+  evaluator.add(narrow, gt, label, {}, static_cast<double>(o.crop) / map.width);
+}
+
 Evaluator evaluate_maps(const Dataset& dataset, const std::function<ScoreMap64(std::size_t)>& map_of,
                         const MapsEvalOptions& o, const ProgressCallback& progress) {
   check(o.input_size >= 0, "wsol::evaluate_maps", "input size ", o.input_size, " is negative");
   require_ground_truth_boxes(dataset);
   Evaluator evaluator(o.thresholds, o.protocol);
-  EvalOptions geometry_options;
-  geometry_options.resize = o.resize;
-  geometry_options.crop = o.crop;
   for (std::size_t i = 0; i < dataset.size(); ++i) {
     const Sample& sample = dataset.sample(i);
     const std::string name = sample.image_path.empty() ? "image " + std::to_string(i) : sample.image_path;
@@ -59,23 +81,9 @@ Evaluator evaluate_maps(const Dataset& dataset, const std::function<ScoreMap64(s
       continue;
     }
     const Image& image = *loaded;
-    const ScoreMap64 map = map_of(i);
-    check(map.width >= 1 && map.height >= 1, "wsol eval", "the map of ", name, " is empty");
-    for (double v : map.values)
-      check(v >= 0 && v <= 1, "wsol eval", "the map of ", name, " holds ", v,
-            ": score maps must lie in [0, 1] (NaN is refused too)");
     for (const std::string& w : check_boxes_against_image(sample, image.width, image.height))
       detail::warn(o.on_warning, w);
-    if (o.protocol == Protocol::wsolevaluation) {
-      evaluator.add(wsolevaluation_map(map, image.width, image.height, o.input_size),
-                    wsolevaluation_boxes(sample.boxes, image.width, image.height, o.input_size), sample.label);
-    } else {
-      const CropGeometry geometry = crop_geometry(image.width, image.height, geometry_options);
-      std::vector<Box> gt;
-      for (const Box& b : sample.boxes) gt.push_back(geometry.to_crop(b, Protocol::release));
-      ScoreMap narrow{map.width, map.height, std::vector<float>(map.values.begin(), map.values.end())};
-      evaluator.add(narrow, gt, sample.label, {}, static_cast<double>(o.crop) / map.width);
-    }
+    add_map(evaluator, map_of(i), sample.boxes, image.width, image.height, sample.label, o, name);
     if (progress) progress(i + 1, dataset.size());
   }
   return evaluator;

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 
 #include "c2am/core/device.hpp"
 
@@ -16,6 +17,10 @@ class Storage {
   // CUDA's stream-ordered pool on a GPU. Throws c2am::Error when out of memory,
   // naming the bytes requested.
   Storage(std::size_t bytes, Device device);
+  // Memory owned by someone else (a NumPy array, a DLPack tensor): c2am
+  // never frees it; `release` runs once the last tensor viewing it is gone
+  // (it must not throw). `bytes` is the extent c2am may touch.
+  Storage(void* data, std::size_t bytes, Device device, std::function<void()> release);
   ~Storage();
   Storage(const Storage&) = delete;
   Storage& operator=(const Storage&) = delete;
@@ -33,6 +38,7 @@ class Storage {
   void* data_ = nullptr;
   std::size_t bytes_ = 0;
   Device device_;
+  std::function<void()> release_;  // set for borrowed memory
   std::atomic<std::uint64_t> version_{0};
 };
 

@@ -13,6 +13,7 @@
 //   loss.backward();        // x.grad() now holds 2 where x > 0, else 0
 
 #include <cstdint>
+#include <functional>
 #include <iosfwd>
 #include <memory>
 #include <vector>
@@ -150,6 +151,13 @@ Tensor normal(const Shape& shape, double mean, double stddev, Generator& gen, Te
 template <typename T>
 Tensor from_vector(const std::vector<T>& values, const Shape& shape, TensorOptions options = {});
 Tensor from_buffer(const void* data, DType source_dtype, const Shape& shape, TensorOptions options = {});
+// A tensor over memory owned elsewhere, without a copy (NumPy arrays and
+// DLPack tensors in the Python module). `strides` are in elements and must
+// not be negative; `release` runs (once) when the last tensor sharing the
+// memory is gone. c2am writes into it only through in-place operations.
+// Throws c2am::Error on a negative stride or a shape/strides rank mismatch.
+Tensor from_external(void* data, const Shape& shape, const Strides& strides, DType dtype, Device device,
+                     std::function<void()> release);
 Tensor empty_like(const Tensor& t);
 Tensor zeros_like(const Tensor& t);
 

@@ -118,6 +118,13 @@ ScoreMap64 wsolevaluation_map(const ScoreMap64& map, int width, int height, int 
 // (input_size > 0) resized as its resize_bbox does.
 std::vector<Box> wsolevaluation_boxes(const std::vector<Box>& boxes, int width, int height, int input_size = 0);
 
+// One image as evaluate_maps scores it: `map` (float64, values in [0, 1]),
+// the image's ground-truth `boxes` in image pixels and its size, added to
+// `evaluator` (whose protocol must be options.protocol) with options'
+// geometry. Throws c2am::Error naming `name` when the map is empty or holds
+// NaN or values outside [0, 1]. The Python module's c2am.wsol uses it.
+void add_map(Evaluator& evaluator, const ScoreMap64& map, const std::vector<Box>& boxes, int width, int height,
+             int label, const MapsEvalOptions& options, const std::string& name);
 // Scores `map_of(i)` (image i's map, float64; rounded to float32 under the
 // release protocol, as the release does) against every image of `dataset`
 // (which must have boxes). Throws c2am::Error naming the image when a map

@@ -1,0 +1,176 @@
+// c2am._core.densecrf: the dense CRF behind c2am.densecrf, pydensecrf's
+// DenseCRF2D API (the subset WSSS code uses) and a batched call.
+#include <pybind11/stl.h>
+
+#include <cmath>
+#include <string>
+
+#include "arrays.hpp"
+#include "c2am/wsss/dense_crf.hpp"
+
+namespace c2am::python {
+
+namespace {
+
+// pydensecrf's enums (densecrf.pxd), for the keyword arguments it accepts.
+enum KernelType { CONST_KERNEL = 0, DIAG_KERNEL = 1, FULL_KERNEL = 2 };
+enum NormalizationType { NO_NORMALIZATION = 0, NORMALIZE_BEFORE = 1, NORMALIZE_AFTER = 2, NORMALIZE_SYMMETRIC = 3 };
+
+// One scale from a number or a sequence of equal numbers (pydensecrf takes
+// separate scales per axis or channel; c2am's lattice has one per kernel).
+double one_scale(const py::handle& value, const char* name, std::size_t count) {
+  if (py::isinstance<py::float_>(value) || py::isinstance<py::int_>(value)) return value.cast<double>();
+  auto scales = value.cast<std::vector<double>>();
+  check(scales.size() == count, "DenseCRF2D", name, " must be a number or ", count, " numbers, got ", scales.size());
+  for (double s : scales)
+    check(s == scales[0], "DenseCRF2D", name, " with different values per axis or channel is not supported by c2am",
+          " (got ", scales[0], " and ", s, ")");
+  return scales[0];
+}
+
+// Potts compatibility only: pydensecrf's vector and matrix compatibilities are refused.
+double potts_weight(const py::handle& compat) {
+  check(py::isinstance<py::float_>(compat) || py::isinstance<py::int_>(compat), "DenseCRF2D",
+        "compat must be a number (Potts); diagonal and matrix compatibilities are not supported by c2am");
+  const double w = compat.cast<double>();
+  check(std::isfinite(w), "DenseCRF2D", "compat is ", w);
+  return w;
+}
+
+void check_kernel(int kernel, int normalization) {
+  check(kernel == DIAG_KERNEL, "DenseCRF2D", "kernel ", kernel, " is not supported (only DIAG_KERNEL)");
+  check(normalization == NORMALIZE_SYMMETRIC, "DenseCRF2D", "normalization ", normalization,
+        " is not supported (only NORMALIZE_SYMMETRIC, pydensecrf's default)");
+}
+
+Image image_from_array(const py::handle& rgbim, int width, int height, const char* what) {
+  py::array given = py::array::ensure(rgbim);
+  check(static_cast<bool>(given) && is_uint8(given), what,
+        "the image must be a uint8 array (height, width, 3)");
+  check(given.ndim() == 3 && given.shape(2) == 3, what, "the image must have shape (height, width, 3), got ndim ",
+        given.ndim());
+  check(given.shape(0) == height && given.shape(1) == width, what, "image of ", given.shape(1), "x", given.shape(0),
+        " for a CRF of ", width, "x", height);
+  auto array = py::array_t<std::uint8_t, py::array::c_style | py::array::forcecast>::ensure(given);
+  Image image(width, height);
+  std::copy(array.data(), array.data() + array.size(), image.pixels.begin());
+  return image;
+}
+
+std::vector<float> unary_from_array(const py::handle& u, int labels, std::int64_t pixels, const char* what) {
+  auto array = py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(u);
+  check(static_cast<bool>(array) && array.ndim() == 2, what, "the unary energy must be a 2-D array (labels, pixels)");
+  check(array.shape(0) == labels && array.shape(1) == pixels, what, "Bad shape for unary energy (need (", labels,
+        ", ", pixels, "), got (", array.shape(0), ", ", array.shape(1), "))");
+  std::vector<float> energy(array.data(), array.data() + array.size());
+  for (std::size_t i = 0; i < energy.size(); ++i)
+    check(std::isfinite(energy[i]), what, "the unary energy holds ", energy[i], " at label ",
+          i / static_cast<std::size_t>(pixels), ", pixel ", i % static_cast<std::size_t>(pixels));
+  return energy;
+}
+
+py::array_t<float> q_array(std::vector<float> q, int labels, std::int64_t pixels) {
+  py::array_t<float> out({static_cast<py::ssize_t>(labels), static_cast<py::ssize_t>(pixels)});
+  std::copy(q.begin(), q.end(), out.mutable_data());
+  return out;
+}
+
+class DenseCRF2D {
+ public:
+  DenseCRF2D(int width, int height, int labels) : crf_(width, height, labels) {}
+
+  void set_unary_energy(const py::handle& u) {
+    crf_.set_unary(unary_from_array(u, crf_.labels(), pixels(), "DenseCRF2D.setUnaryEnergy"));
+  }
+  void add_gaussian(const py::handle& sxy, const py::handle& compat, int kernel, int normalization) {
+    check_kernel(kernel, normalization);
+    crf_.add_gaussian(one_scale(sxy, "sxy", 2), potts_weight(compat));
+  }
+  void add_bilateral(const py::handle& sxy, const py::handle& srgb, const py::handle& rgbim, const py::handle& compat,
+                     int kernel, int normalization) {
+    check_kernel(kernel, normalization);
+    const Image image = image_from_array(rgbim, crf_.width(), crf_.height(), "DenseCRF2D.addPairwiseBilateral");
+    crf_.add_bilateral(one_scale(sxy, "sxy", 2), one_scale(srgb, "srgb", 3), image, potts_weight(compat));
+  }
+  py::array_t<float> inference(int iterations) {
+    check(iterations >= 0, "DenseCRF2D.inference", "iterations must not be negative, got ", iterations);
+    std::vector<float> q;
+    {
+      py::gil_scoped_release released;
+      q = crf_.inference(iterations);
+    }
+    return q_array(std::move(q), crf_.labels(), pixels());
+  }
+
+ private:
+  std::int64_t pixels() const { return static_cast<std::int64_t>(crf_.width()) * crf_.height(); }
+  wsss::DenseCRF crf_;
+};
+
+py::list batch_inference(const py::list& images, const py::list& unaries, int labels, int iterations,
+                         double gaussian_sxy, double gaussian_compat, double bilateral_sxy, double bilateral_srgb,
+                         double bilateral_compat, const std::string& device) {
+  check(images.size() == unaries.size(), "densecrf.batch_inference", images.size(), " images but ",
+        unaries.size(), " unary energies");
+  std::vector<Image> pictures;
+  std::vector<wsss::CrfProblem> problems(images.size());
+  pictures.reserve(images.size());
+  for (std::size_t i = 0; i < images.size(); ++i) {
+    const std::string what = "densecrf.batch_inference (image " + std::to_string(i) + ")";
+    auto shape = py::array::ensure(images[i]);
+    check(static_cast<bool>(shape) && shape.ndim() == 3, what.c_str(), "the image must be (height, width, 3)");
+    const int height = static_cast<int>(shape.shape(0)), width = static_cast<int>(shape.shape(1));
+    pictures.push_back(image_from_array(images[i], width, height, what.c_str()));
+    problems[i].unary = unary_from_array(unaries[i], labels, static_cast<std::int64_t>(width) * height, what.c_str());
+  }
+  for (std::size_t i = 0; i < problems.size(); ++i) problems[i].image = &pictures[i];
+  wsss::PairwiseKernels kernels;
+  kernels.gaussian_sxy = gaussian_sxy;
+  kernels.gaussian_weight = gaussian_compat;
+  kernels.bilateral_sxy = bilateral_sxy;
+  kernels.bilateral_srgb = bilateral_srgb;
+  kernels.bilateral_weight = bilateral_compat;
+  const Device where = Device::parse(device);
+  std::vector<std::vector<float>> qs;
+  {
+    py::gil_scoped_release released;
+    qs = wsss::dense_crf_batch(problems, labels, kernels, iterations, where);
+  }
+  py::list out;
+  for (std::size_t i = 0; i < qs.size(); ++i)
+    out.append(q_array(std::move(qs[i]), labels, static_cast<std::int64_t>(pictures[i].width) * pictures[i].height));
+  return out;
+}
+
+}  // namespace
+
+void bind_densecrf(py::module_& m) {
+  m.attr("CONST_KERNEL") = static_cast<int>(CONST_KERNEL);
+  m.attr("DIAG_KERNEL") = static_cast<int>(DIAG_KERNEL);
+  m.attr("FULL_KERNEL") = static_cast<int>(FULL_KERNEL);
+  m.attr("NO_NORMALIZATION") = static_cast<int>(NO_NORMALIZATION);
+  m.attr("NORMALIZE_BEFORE") = static_cast<int>(NORMALIZE_BEFORE);
+  m.attr("NORMALIZE_AFTER") = static_cast<int>(NORMALIZE_AFTER);
+  m.attr("NORMALIZE_SYMMETRIC") = static_cast<int>(NORMALIZE_SYMMETRIC);
+
+  py::class_<DenseCRF2D>(m, "DenseCRF2D", "Dense CRF over a width x height image with n labels (pydensecrf's API).")
+      .def(py::init<int, int, int>(), py::arg("w"), py::arg("h"), py::arg("nlabels"))
+      .def("setUnaryEnergy", &DenseCRF2D::set_unary_energy, py::arg("u"),
+           "Unary energies, float32 (nlabels, w*h), label-major; copied.")
+      .def("addPairwiseGaussian", &DenseCRF2D::add_gaussian, py::arg("sxy"), py::arg("compat"),
+           py::arg("kernel") = static_cast<int>(DIAG_KERNEL),
+           py::arg("normalization") = static_cast<int>(NORMALIZE_SYMMETRIC),
+           "Gaussian kernel over positions / sxy with Potts weight compat.")
+      .def("addPairwiseBilateral", &DenseCRF2D::add_bilateral, py::arg("sxy"), py::arg("srgb"), py::arg("rgbim"),
+           py::arg("compat"), py::arg("kernel") = static_cast<int>(DIAG_KERNEL),
+           py::arg("normalization") = static_cast<int>(NORMALIZE_SYMMETRIC),
+           "Bilateral kernel over positions / sxy and colours / srgb of rgbim (uint8 (h, w, 3)).")
+      .def("inference", &DenseCRF2D::inference, py::arg("niter"),
+           "Q after niter mean-field iterations: float32 (nlabels, w*h).");
+
+  m.def("batch_inference", &batch_inference, py::arg("images"), py::arg("unaries"), py::arg("labels"),
+        py::arg("iterations"), py::arg("gaussian_sxy"), py::arg("gaussian_compat"), py::arg("bilateral_sxy"),
+        py::arg("bilateral_srgb"), py::arg("bilateral_compat"), py::arg("device"));
+}
+
+}  // namespace c2am::python

@@ -7,7 +7,7 @@
 namespace c2am::wsol {
 
 Tensor regression_loss(const Tensor& predicted, const Tensor& target) {
-  check(predicted.dim() == 2 && predicted.size(1) == 4, "regression_loss", "expects boxes [N, 4], got ",
+  C2AM_CHECK(predicted.dim() == 2 && predicted.size(1) == 4, "regression_loss", "expects boxes [N, 4], got ",
         predicted.describe());
   return mse_loss(predicted, target) * kRegressionLossWeight;
 }

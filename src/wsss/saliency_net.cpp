@@ -201,7 +201,7 @@ SaliencyNet::SaliencyNet(const SaliencyNetConfig& c) : config_(c) {
 }
 
 Tensor SaliencyNet::forward(const Tensor& images) {
-  check(images.dim() == 4 && images.size(1) == 3, "SaliencyNet", "expected images [N, 3, H, W], got ",
+  C2AM_CHECK(images.dim() == 4 && images.size(1) == 3, "SaliencyNet", "expected images [N, 3, H, W], got ",
         images.describe());
   check(images.size(2) >= 128 && images.size(3) >= 128, "SaliencyNet", "images must be at least 128 pixels a side, got ",
         images.size(2), "x", images.size(3));

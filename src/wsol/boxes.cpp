@@ -19,16 +19,6 @@ void check_map(const BasicScoreMap<T>& map, const char* op) {
         op, "invalid ", map.width, "x", map.height, " map with ", map.values.size(), " values");
 }
 
-// Pixels strictly above int(threshold · max) — the product in float64, as
-// both references compute it from a Python float and a uint8 maximum.
-std::vector<std::uint8_t> above(const std::vector<std::uint8_t>& gray, double threshold) {
-  const int highest = *std::max_element(gray.begin(), gray.end());
-  const int cut = static_cast<int>(threshold * highest);  // int() truncates toward zero
-  std::vector<std::uint8_t> mask(gray.size());
-  for (std::size_t i = 0; i < gray.size(); ++i) mask[i] = gray[i] > cut;
-  return mask;
-}
-
 Box capped_box(const Contour& c, int width, int height) {
   Box b;
   b.x0 = static_cast<float>(c.x);
@@ -69,11 +59,17 @@ std::vector<std::uint8_t> to_uint8(const BasicScoreMap<T>& map, Protocol protoco
 
 namespace detail {
 
-std::vector<Region> regions_of_gray(const std::vector<std::uint8_t>& gray, int width, int height, double threshold) {
+int gray_max(const std::vector<std::uint8_t>& gray) { return *std::max_element(gray.begin(), gray.end()); }
+
+std::vector<Region> regions_above(const std::vector<std::uint8_t>& gray, int width, int height, int cut) {
   std::vector<Region> regions;
-  for (const Contour& c : find_contours(above(gray, threshold), width, height))
+  for (const Contour& c : find_contours_above(gray, width, height, cut))
     regions.push_back(Region{capped_box(c, width, height), c.area, c.hole});
   return regions;
+}
+
+std::vector<Region> regions_of_gray(const std::vector<std::uint8_t>& gray, int width, int height, double threshold) {
+  return regions_above(gray, width, height, threshold_cut(gray_max(gray), threshold));
 }
 
 Box largest_box(const std::vector<Region>& regions) {

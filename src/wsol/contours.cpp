@@ -8,9 +8,11 @@
 // ties (SPEC §4); the area is cv2.contourArea's shoelace over the traced
 // border, which CHAIN_APPROX_SIMPLE's dropped (collinear) points do not change.
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "c2am/core/error.hpp"
@@ -38,23 +40,58 @@ struct Traced {
   std::vector<std::array<int, 2>> points;  // framed coordinates, in tracing order
 };
 
+// framed[x] = row[x] > cut for one row; whether any pixel is in. The
+// pointers do not alias (restrict lets the compiler vectorize: uint8 may
+// alias anything otherwise).
+bool threshold_row(const std::uint8_t* __restrict row, std::int32_t* __restrict framed, int width, int cut) {
+  int any = 0;
+  for (int x = 0; x < width; ++x) {
+    const int in = row[x] > cut;
+    framed[x] = in;
+    any |= in;
+  }
+  return any != 0;
+}
+
 class BorderFollower {
  public:
-  BorderFollower(const std::vector<std::uint8_t>& mask, int width, int height)
-      : w_(width + 2), h_(height + 2), image_(static_cast<std::size_t>(w_) * h_, 0) {
-    for (int y = 0; y < height; ++y)
-      for (int x = 0; x < width; ++x) at(x + 1, y + 1) = mask[static_cast<std::size_t>(y) * width + x] != 0;
+  // The mask: pixels of `gray` above `cut`.
+  BorderFollower(const std::vector<std::uint8_t>& gray, int width, int height, int cut)
+      : w_(width + 2), h_(height + 2), image_(new std::int32_t[static_cast<std::size_t>(w_) * h_]) {
+    // Every pixel is written once: the frame's rows and columns here, the
+    // inside below (no zero-filling of the whole image first).
+    std::fill_n(&at(0, 0), w_, 0);
+    std::fill_n(&at(0, h_ - 1), w_, 0);
+    for (int y = 1; y < h_ - 1; ++y) at(0, y) = at(w_ - 1, y) = 0;
+    for (int y = 0; y < height; ++y) {
+      std::int32_t* framed = &at(1, y + 1);
+      if (!threshold_row(gray.data() + static_cast<std::size_t>(y) * width, framed, width, cut)) continue;
+      y_first_ = std::min(y_first_, y + 1), y_last_ = y + 1;
+      for (int x = 0; x < width; ++x)
+        if (framed[x]) {
+          x_first_ = std::min(x_first_, x + 1);
+          break;
+        }
+      for (int x = width - 1; x >= 0; --x)
+        if (framed[x]) {
+          x_last_ = std::max(x_last_, x + 1);
+          break;
+        }
+    }
     nodes_.push_back(Traced{true, -1, {}, {}});  // the frame
   }
 
   // Raster scan: a border starts where background meets an untraced pixel
   // (outer border) or where a pixel not marked as a right edge meets
-  // background (hole border).
+  // background (hole border). Only the foreground's bounding rows and
+  // columns (and the column after them) are visited: elsewhere every pixel
+  // is background and the scan would find nothing.
   void scan() {
-    for (int y = 1; y < h_ - 1; ++y) {
+    const int x_end = std::min(x_last_ + 2, w_ - 1);
+    for (int y = y_first_; y <= y_last_; ++y) {
       int last = 0;  // x of the last marked pixel met on this row (0: the frame)
       int prev = 0;
-      for (int x = 1; x < w_ - 1; ++x) {
+      for (int x = x_first_; x < x_end; ++x) {
         const int p = at(x, y);
         if (p != prev) {
           const bool outer = prev == 0 && p == 1;
@@ -168,7 +205,8 @@ class BorderFollower {
   }
 
   int w_, h_;
-  std::vector<std::int32_t> image_;
+  int y_first_ = 1 << 30, y_last_ = 0, x_first_ = 1 << 30, x_last_ = 0;  // the foreground's extent (framed)
+  std::unique_ptr<std::int32_t[]> image_;
   std::vector<Traced> nodes_;
 };
 
@@ -177,9 +215,21 @@ class BorderFollower {
 std::vector<Contour> find_contours(const std::vector<std::uint8_t>& mask, int width, int height) {
   check(width >= 1 && height >= 1 && mask.size() == static_cast<std::size_t>(width) * height, "find_contours",
         "invalid ", width, "x", height, " mask with ", mask.size(), " values");
-  BorderFollower follower(mask, width, height);
+  BorderFollower follower(mask, width, height, 0);
   follower.scan();
   return follower.results();
 }
+
+namespace detail {
+
+std::vector<Contour> find_contours_above(const std::vector<std::uint8_t>& gray, int width, int height, int cut) {
+  check(width >= 1 && height >= 1 && gray.size() == static_cast<std::size_t>(width) * height, "find_contours",
+        "invalid ", width, "x", height, " map with ", gray.size(), " values");
+  BorderFollower follower(gray, width, height, cut);
+  follower.scan();
+  return follower.results();
+}
+
+}  // namespace detail
 
 }  // namespace c2am::wsol

@@ -1,6 +1,7 @@
 #include "c2am/wsol/metrics.hpp"
 
 #include <algorithm>
+#include <exception>
 #include <cmath>
 #include <map>
 
@@ -125,14 +126,32 @@ void Evaluator::add(const BasicScoreMap<T>& map, const std::vector<Box>& gt_in, 
   const auto top5_end = top5.begin() + static_cast<std::ptrdiff_t>(std::min<std::size_t>(top5.size(), 5));
   const bool top5_right = predicted && std::find(top5.begin(), top5_end, label) != top5_end;
 
-  // One uint8 map, its borders once per distinct threshold.
+  // One uint8 map, its borders once per distinct cut int(t · max), the
+  // cuts traced in parallel (each is independent; the counting below stays
+  // sequential, so the result does not depend on the thread count).
   const std::vector<std::uint8_t> gray = to_uint8(map, protocol_);
-  std::map<double, std::vector<Region>> regions;
+  const auto taus = box_acc_thresholds();
+  const int highest = detail::gray_max(gray);
+  std::map<int, std::size_t> slot_of_cut;
+  std::vector<int> cuts;
+  for (const std::vector<double>* sweep : std::array<const std::vector<double>*, 2>{&thresholds_, &taus})
+    for (double t : *sweep)
+      if (slot_of_cut.emplace(detail::threshold_cut(highest, t), cuts.size()).second)
+        cuts.push_back(detail::threshold_cut(highest, t));
+  std::vector<std::vector<Region>> regions(cuts.size());
+  std::exception_ptr failure;
+#pragma omp parallel for schedule(dynamic)
+  for (std::size_t i = 0; i < cuts.size(); ++i) {
+    try {
+      regions[i] = detail::regions_above(gray, map.width, map.height, cuts[i]);
+    } catch (...) {
+#pragma omp critical
+      failure = std::current_exception();
+    }
+  }
+  if (failure) std::rethrow_exception(failure);
   const auto regions_at = [&](double t) -> const std::vector<Region>& {
-    auto found = regions.find(t);
-    if (found == regions.end())
-      found = regions.emplace(t, detail::regions_of_gray(gray, map.width, map.height, t)).first;
-    return found->second;
+    return regions[slot_of_cut.at(detail::threshold_cut(highest, t))];
   };
   for (std::size_t i = 0; i < thresholds_.size(); ++i) {
     const double best = best_iou({detail::scaled_box(detail::largest_box(regions_at(thresholds_[i])), box_scale)}, gt, protocol_);
@@ -141,7 +160,6 @@ void Evaluator::add(const BasicScoreMap<T>& map, const std::vector<Box>& gt_in, 
     top1_[i] += located && top1_right;
     top5_[i] += located && top5_right;
   }
-  const auto taus = box_acc_thresholds();
   for (std::size_t t = 0; t < taus.size(); ++t) {
     const double best = best_iou(scaled(detail::all_boxes(regions_at(taus[t])), box_scale), gt, protocol_);
     for (std::size_t d = 0; d < kBoxAccIous.size(); ++d) box_acc_[t][d] += localized(best, kBoxAccIous[d], protocol_);

@@ -10,6 +10,18 @@
 
 namespace c2am::wsol::detail {
 
+// find_contours of the mask gray > cut, without making the mask
+// (contours.cpp); the scan visits only the mask's bounding rows and columns.
+std::vector<Contour> find_contours_above(const std::vector<std::uint8_t>& gray, int width, int height, int cut);
+// The cut of a threshold: int(threshold · highest), highest = max(gray), the
+// product in float64 as both references compute it from a Python float and a
+// uint8 maximum.
+inline int threshold_cut(int highest, double threshold) {
+  return static_cast<int>(threshold * highest);  // int() truncates toward zero
+}
+int gray_max(const std::vector<std::uint8_t>& gray);
+// Borders of the pixels of `gray` strictly above `cut`.
+std::vector<Region> regions_above(const std::vector<std::uint8_t>& gray, int width, int height, int cut);
 // Borders of the pixels of `gray` strictly above int(threshold · max).
 std::vector<Region> regions_of_gray(const std::vector<std::uint8_t>& gray, int width, int height, double threshold);
 // The first region of largest contour area; (0,0,0,0) when there is none.

@@ -112,9 +112,17 @@ std::vector<Box> all_region_boxes(const BasicScoreMap<T>& map, double threshold,
 }
 
 ScoreMap64 normalize_min_max(const ScoreMap64& map) {
-  check_map(map, "normalize_min_max");
-  for (double v : map.values) check(!std::isnan(v), "normalize_min_max", "the score map holds NaN");
   ScoreMap64 out = map;
+  detail::normalize_min_max_in_place(out);
+  return out;
+}
+
+void detail::normalize_min_max_in_place(ScoreMap64& out) {
+  check_map(out, "normalize_min_max");
+  // Branch-free passes (vectorized); the NaN check after the minimum.
+  bool has_nan = false;
+  for (double v : out.values) has_nan |= std::isnan(v);
+  if (has_nan) throw Error("normalize_min_max: the score map holds NaN");
   const double lo = *std::min_element(out.values.begin(), out.values.end());
   for (double& v : out.values) v -= lo;
   const double hi = *std::max_element(out.values.begin(), out.values.end());
@@ -123,7 +131,6 @@ ScoreMap64 normalize_min_max(const ScoreMap64& map) {
   // turns a map holding NaN into zeros; c2am refuses such maps above.)
   if (hi != 0)
     for (double& v : out.values) v /= hi;
-  return out;
 }
 
 ScoreMap64 upsample_normalized(const ScoreMap& map, int width, int height) {

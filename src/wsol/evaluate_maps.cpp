@@ -5,13 +5,16 @@
 
 #include "c2am/core/error.hpp"
 #include "c2am/wsol/evaluate.hpp"
+#include "wsol/regions.hpp"
 #include "wsol/warn.hpp"
 
 namespace c2am::wsol {
 
 ScoreMap64 wsolevaluation_map(const ScoreMap64& map, int width, int height, int input_size) {
   if (input_size > 0) width = height = input_size;
-  return normalize_min_max(resize_bicubic(map, width, height));
+  ScoreMap64 upsampled = resize_bicubic(map, width, height);
+  detail::normalize_min_max_in_place(upsampled);
+  return upsampled;
 }
 
 std::vector<Box> wsolevaluation_boxes(const std::vector<Box>& boxes, int width, int height, int input_size) {

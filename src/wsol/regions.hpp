@@ -24,6 +24,8 @@ int gray_max(const std::vector<std::uint8_t>& gray);
 std::vector<Region> regions_above(const std::vector<std::uint8_t>& gray, int width, int height, int cut);
 // Borders of the pixels of `gray` strictly above int(threshold · max).
 std::vector<Region> regions_of_gray(const std::vector<std::uint8_t>& gray, int width, int height, double threshold);
+// normalize_min_max without a copy (wsolevaluation_map's second step).
+void normalize_min_max_in_place(ScoreMap64& map);
 // The first region of largest contour area; (0,0,0,0) when there is none.
 Box largest_box(const std::vector<Region>& regions);
 // Every region's box; {(0,0,0,0)} when there is none.

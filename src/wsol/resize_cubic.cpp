@@ -20,9 +20,11 @@ namespace c2am::wsol {
 namespace {
 
 struct Taps {
-  int first = 0;            // s − 1 (unclamped)
+  int index[4] = {0, 0, 0, 0};  // s − 1 … s + 2 clamped to the edge
   float weight[4] = {0, 0, 0, 0};
 };
+
+int clamp_index(int i, int size) { return i < 0 ? 0 : (i >= size ? size - 1 : i); }
 
 void cubic_weights(float x, float* w) {
   constexpr float A = -0.75f;
@@ -40,13 +42,22 @@ std::vector<Taps> axis_taps(int source, int destination) {
     float f = static_cast<float>((d + 0.5) * scale - 0.5);
     const int s = static_cast<int>(std::floor(f));
     f -= static_cast<float>(s);
-    taps[d].first = s - 1;
+    for (int k = 0; k < 4; ++k) taps[d].index[k] = clamp_index(s - 1 + k, source);
     cubic_weights(f, taps[d].weight);
   }
   return taps;
 }
 
-int clamp_index(int i, int size) { return i < 0 ? 0 : (i >= size ? size - 1 : i); }
+// One output row of the vertical pass: ((r0·b0 + r1·b1) + r2·b2) + r3·b3.
+// The rows never alias the output (restrict lets the compiler vectorize).
+void column_pass_row(const double* __restrict r0, const double* __restrict r1, const double* __restrict r2,
+                     const double* __restrict r3, const float* weight, double* __restrict dst, int width) {
+  const double b0 = weight[0], b1 = weight[1], b2 = weight[2], b3 = weight[3];
+  for (int x = 0; x < width; ++x) {
+    const double p0 = r0[x] * b0, p1 = r1[x] * b1, p2 = r2[x] * b2, p3 = r3[x] * b3;
+    dst[x] = ((p0 + p1) + p2) + p3;
+  }
+}
 
 }  // namespace
 
@@ -65,12 +76,11 @@ ScoreMap64 resize_bicubic(const ScoreMap64& map, int width, int height) {
     double* dst = rows.data() + static_cast<std::size_t>(y) * width;
     for (int x = 0; x < width; ++x) {
       const Taps& t = xt[x];
-      double v = 0;
-      for (int k = 0; k < 4; ++k) {
-        const double product = src[clamp_index(t.first + k, map.width)] * static_cast<double>(t.weight[k]);
-        v = k == 0 ? product : v + product;
-      }
-      dst[x] = v;
+      const double p0 = src[t.index[0]] * static_cast<double>(t.weight[0]);
+      const double p1 = src[t.index[1]] * static_cast<double>(t.weight[1]);
+      const double p2 = src[t.index[2]] * static_cast<double>(t.weight[2]);
+      const double p3 = src[t.index[3]] * static_cast<double>(t.weight[3]);
+      dst[x] = ((p0 + p1) + p2) + p3;
     }
   }
   // Then down the columns.
@@ -78,13 +88,8 @@ ScoreMap64 resize_bicubic(const ScoreMap64& map, int width, int height) {
   for (int y = 0; y < height; ++y) {
     const Taps& t = yt[y];
     const double* r[4];
-    for (int k = 0; k < 4; ++k) r[k] = rows.data() + static_cast<std::size_t>(clamp_index(t.first + k, map.height)) * width;
-    const double b0 = t.weight[0], b1 = t.weight[1], b2 = t.weight[2], b3 = t.weight[3];
-    double* dst = out.values.data() + static_cast<std::size_t>(y) * width;
-    for (int x = 0; x < width; ++x) {
-      const double p0 = r[0][x] * b0, p1 = r[1][x] * b1, p2 = r[2][x] * b2, p3 = r[3][x] * b3;
-      dst[x] = ((p0 + p1) + p2) + p3;
-    }
+    for (int k = 0; k < 4; ++k) r[k] = rows.data() + static_cast<std::size_t>(t.index[k]) * width;
+    column_pass_row(r[0], r[1], r[2], r[3], t.weight, out.values.data() + static_cast<std::size_t>(y) * width, width);
   }
   return out;
 }

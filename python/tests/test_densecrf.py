@@ -105,3 +105,25 @@ def test_unsupported_and_bad_inputs_are_named():
         d.setUnaryEnergy(unary)
     with pytest.raises(ValueError, match="labels must lie"):
         unary_from_labels(np.array([0, 5]), 3, 0.7, zero_unsure=False)
+
+
+def test_a_pydensecrf_script_runs_with_only_its_imports_changed(tmp_path):
+    import os
+    import pathlib
+    import subprocess
+    import sys
+    script = pathlib.Path(__file__).with_name("scripts") / "pydensecrf_cues.py"
+    text = script.read_text()
+    changed = text.replace("import pydensecrf.densecrf as dcrf", "import c2am.densecrf as dcrf").replace(
+        "from pydensecrf.utils import", "from c2am.densecrf.utils import")
+    assert sum(a != b for a, b in zip(text.splitlines(), changed.splitlines())) == 2
+    (tmp_path / "c2am_cues.py").write_text(changed)
+    env = dict(os.environ)
+    runs = {}
+    for name, path in (("pydensecrf", script), ("c2am", tmp_path / "c2am_cues.py")):
+        out = tmp_path / (name + ".npy")
+        printed = subprocess.run([sys.executable, str(path), str(out)], check=True, capture_output=True, text=True,
+                                 env=env).stdout
+        runs[name] = (printed, np.load(out))
+    assert runs["c2am"][0] == runs["pydensecrf"][0]
+    np.testing.assert_allclose(runs["c2am"][1], runs["pydensecrf"][1], rtol=0, atol=2e-5)

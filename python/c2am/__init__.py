@@ -15,9 +15,14 @@ from . import densecrf, wsol, loss
 from .model import Model
 
 
+def cuda_compiled() -> bool:
+    """Whether this build of the module has c2am's CUDA backend compiled in."""
+    return bool(_core.cuda_compiled())
+
+
 def cuda_available() -> bool:
     """Whether this build has CUDA and a GPU is usable now."""
     return bool(_core.cuda_available())
 
 
-__all__ = ["Error", "Model", "densecrf", "wsol", "loss", "cuda_available", "__version__"]
+__all__ = ["Error", "Model", "densecrf", "wsol", "loss", "cuda_compiled", "cuda_available", "__version__"]

@@ -1,4 +1,4 @@
-"""The C²AM rank-weighted contrastive loss (SPEC §2) from c2am's library.
+"""The C²AM rank-weighted contrastive loss from c2am's library (formula: docs/python.md).
 
 contrastive(fg, bg, alpha) with torch tensors is a torch.autograd.Function:
 the loss and its gradients come from c2am (the fused CUDA kernels for float32
@@ -19,6 +19,7 @@ def _is_torch(x):
 
 def _function():
     import torch
+    from torch.autograd.function import once_differentiable
 
     class ContrastiveLoss(torch.autograd.Function):
         @staticmethod
@@ -32,6 +33,7 @@ def _function():
             return graph.total()
 
         @staticmethod
+        @once_differentiable  # c2am gives first derivatives only: a double backward raises
         def backward(ctx, grad_total):
             fg, _ = ctx.saved_tensors  # torch's in-place check
             # The loss is a scalar: its gradients for an upstream gradient g
@@ -61,10 +63,14 @@ def contrastive(fg, bg, alpha, path="automatic"):
         "composed" or "fused".
 
     Returns a 0-d tensor of the inputs' kind; with torch inputs it is
-    differentiable with respect to fg and bg.
+    differentiable with respect to fg and bg (first derivatives only: a double
+    backward raises). float16/bfloat16 inputs are refused: convert with .float().
     """
     if path not in PATHS:
         raise ValueError("loss.contrastive: path must be one of %s, got %r" % (PATHS, path))
+    if _is_torch(fg) != _is_torch(bg):
+        raise ValueError("loss.contrastive: fg and bg must both be torch tensors or both arrays, got %s and %s"
+                         % (type(fg).__name__, type(bg).__name__))
     if _is_torch(fg):
         global _CONTRASTIVE
         if _CONTRASTIVE is None:

@@ -33,10 +33,12 @@ class Model:
     def activation_map(self, image, input_size=448):
         """The map of one picture at its own size, as `c2am maps` writes it.
 
-        image: (H, W, 3) uint8 RGB. The picture is resized to input_size²,
+        image: (H, W, 3) uint8 RGB (NumPy array or torch tensor). The picture is resized to input_size²,
         normalized, mapped, and the map upsampled bilinearly back to H x W.
         Returns (H, W) float32 in [0, 1].
         """
+        if hasattr(image, "detach") and hasattr(image, "cpu"):  # a torch tensor
+            image = image.detach().cpu().numpy()
         return self._model.activation_map(image, int(input_size))
 
     @property

@@ -79,15 +79,17 @@ class BoxEvaluator:
         return self._evaluator.images
 
     def box_acc(self):
-        """Per IoU threshold, the accuracy (percent) at each CAM threshold."""
+        """Per IoU threshold, the accuracy (percent) at each CAM threshold,
+        computed as wsolevaluation computes it: correct images * 100 / images."""
         curves = self._evaluator.box_acc() if self.multi_contour_eval else self._evaluator.single_box_acc()
-        return {iou: 100.0 * np.asarray(c) for iou, c in zip(self.iou_threshold_list, curves)}
+        images = max(self.cnt, 1)
+        return {iou: np.rint(np.asarray(c) * images) * 100.0 / images for iou, c in zip(self.iou_threshold_list, curves)}
 
     def compute(self):
         return [float(c.max()) for c in self.box_acc().values()]
 
 
-def evaluate(scoremaps, gt_boxes, image_sizes, protocol="wsolevaluation", input_size=0, resize=480, crop=448,
+def evaluate(scoremaps, gt_boxes, image_sizes, protocol="wsolevaluation", input_size=None, resize=None, crop=None,
              thresholds=None):
     """Scores maps of any method against ground-truth boxes.
 
@@ -97,7 +99,10 @@ def evaluate(scoremaps, gt_boxes, image_sizes, protocol="wsolevaluation", input_
     protocol: "wsolevaluation": each map upsampled bicubically to its image
         (or, input_size > 0, to input_size² with boxes resized, wsolevaluation's
         end-to-end protocol); "release": maps of the resize² image's centre
-        crop² (the release's test), boxes scaled by crop / map width.
+        crop² (the release's test: resize 480, crop 448 unless given), boxes
+        scaled by crop / map width. Options of the other protocol are refused.
+        Boxes that are empty or lie wholly outside their image are refused;
+        boxes sticking out give a UserWarning.
     thresholds: the single-box sweep (default: the protocol's).
 
     Returns a dict of fractions in [0, 1]: images, max_box_acc_v2,
@@ -106,6 +111,13 @@ def evaluate(scoremaps, gt_boxes, image_sizes, protocol="wsolevaluation", input_
     box_acc, single_box_thresholds, single_box_acc). Raises c2am.Error naming
     the image on NaN or out-of-range maps, or an image without a box.
     """
+    if protocol == "release" and input_size is not None:
+        raise ValueError("wsol.evaluate: input_size belongs to the wsolevaluation protocol, not the release's")
+    if protocol == "wsolevaluation" and (resize is not None or crop is not None):
+        raise ValueError("wsol.evaluate: resize and crop belong to the release protocol, not wsolevaluation's")
+    input_size = 0 if input_size is None else input_size
+    resize = 480 if resize is None else resize
+    crop = 448 if crop is None else crop
     evaluator = Evaluator(protocol, [] if thresholds is None else [float(t) for t in thresholds])
     scoremaps, gt_boxes, image_sizes = list(scoremaps), list(gt_boxes), list(image_sizes)
     if not len(scoremaps) == len(gt_boxes) == len(image_sizes):

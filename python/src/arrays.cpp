@@ -23,7 +23,7 @@ DType dtype_of_numpy(const py::dtype& dtype, const std::string& what) {
   if (kind == 'i' && size == 4) return DType::Int32;
   if (kind == 'i' && size == 8) return DType::Int64;
   throw Error(what + ": arrays of dtype " + py::str(static_cast<const py::handle&>(dtype)).cast<std::string>() +
-              " are not supported (float32, float64, uint8, int32, int64)");
+              " are not supported (float32, float64, uint8, int32, int64; convert with .astype(np.float32))");
 }
 
 py::dtype numpy_dtype_of(DType dtype) {
@@ -95,6 +95,18 @@ bool is_dlpack_tensor(const py::handle& object) {
 
 namespace {
 
+// The DLPack type's usual name ("float16", "bfloat16", "int16", ...).
+std::string dlpack_type_name(const DLDataType& t) {
+  std::string name = t.code == kDLFloat    ? "float"
+                     : t.code == kDLBfloat ? "bfloat"
+                     : t.code == kDLInt    ? "int"
+                     : t.code == kDLUInt   ? "uint"
+                                           : "type code " + std::to_string(t.code) + " of ";
+  name += std::to_string(t.bits);
+  if (t.lanes != 1) name += " x" + std::to_string(t.lanes);
+  return name;
+}
+
 DType dtype_of_dlpack(const DLDataType& t, const std::string& what) {
   if (t.lanes == 1) {
     if (t.code == kDLFloat && t.bits == 32) return DType::Float32;
@@ -103,8 +115,8 @@ DType dtype_of_dlpack(const DLDataType& t, const std::string& what) {
     if (t.code == kDLInt && t.bits == 32) return DType::Int32;
     if (t.code == kDLInt && t.bits == 64) return DType::Int64;
   }
-  throw Error(what + ": tensors of DLPack type (code " + std::to_string(t.code) + ", " + std::to_string(t.bits) +
-              " bits) are not supported (float32, float64, uint8, int32, int64)");
+  throw Error(what + ": " + dlpack_type_name(t) +
+              " tensors are not supported (float32, float64, uint8, int32, int64; convert with .float())");
 }
 
 DLDataType dlpack_dtype_of(DType dtype) {
@@ -239,12 +251,31 @@ wsol::ScoreMap64 score_map_from_array(const py::array& array, const std::string&
   return map;
 }
 
+std::optional<double> as_number(const py::handle& value) {
+  if (py::isinstance<py::bool_>(value) || py::isinstance<py::str>(value) || py::isinstance<py::bytes>(value))
+    return std::nullopt;
+  if (py::isinstance<py::array>(value) && py::array::ensure(value).ndim() != 0) return std::nullopt;
+  if (!PyNumber_Check(value.ptr()) || PySequence_Check(value.ptr())) return std::nullopt;
+  const double v = PyFloat_AsDouble(value.ptr());  // ints, floats and NumPy scalars through __float__
+  if (v == -1.0 && PyErr_Occurred()) {
+    PyErr_Clear();
+    return std::nullopt;
+  }
+  return v;
+}
+
+std::string shape_text(const py::array& array) {
+  std::string text = "(";
+  for (py::ssize_t d = 0; d < array.ndim(); ++d) text += (d ? ", " : "") + std::to_string(array.shape(d));
+  return text + (array.ndim() == 1 ? ",)" : ")");
+}
+
 std::vector<Box> boxes_from_array(const py::handle& boxes_in, const std::string& what) {
   auto boxes = py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(boxes_in);
   check(static_cast<bool>(boxes), what.c_str(), "boxes must be a numeric array of shape (K, 4)");
   if (boxes.ndim() == 1 && boxes.shape(0) == 4) boxes = boxes.reshape({1, 4});
   check(boxes.ndim() == 2 && boxes.shape(1) == 4, what.c_str(),
-        "boxes must have shape (K, 4) as x0, y0, x1, y1, got ndim ", boxes.ndim());
+        "boxes must have shape (K, 4) as x0, y0, x1, y1, got shape ", shape_text(boxes));
   std::vector<Box> out;
   for (py::ssize_t k = 0; k < boxes.shape(0); ++k) {
     const double* b = boxes.data(k, 0);

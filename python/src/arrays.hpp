@@ -10,6 +10,7 @@
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -56,6 +57,13 @@ py::object to_caller(const Tensor& result, const py::handle& like);
 // A 2-D score map (H×W, any real dtype) as float64 values, refusing other
 // ranks with `what` in the message.
 wsol::ScoreMap64 score_map_from_array(const py::array& array, const std::string& what);
+
+// A Python number (int, float, or a NumPy scalar) as a double; std::nullopt
+// for anything else (sequences, arrays, strings).
+std::optional<double> as_number(const py::handle& value);
+
+// "(2, 3)": an array's shape for messages.
+std::string shape_text(const py::array& array);
 
 // Boxes from an array of shape (K, 4) (x0, y0, x1, y1; K may be 0).
 std::vector<Box> boxes_from_array(const py::handle& boxes, const std::string& what);

@@ -19,8 +19,17 @@ enum NormalizationType { NO_NORMALIZATION = 0, NORMALIZE_BEFORE = 1, NORMALIZE_A
 // One scale from a number or a sequence of equal numbers (pydensecrf takes
 // separate scales per axis or channel; c2am's lattice has one per kernel).
 double one_scale(const py::handle& value, const char* name, std::size_t count) {
-  if (py::isinstance<py::float_>(value) || py::isinstance<py::int_>(value)) return value.cast<double>();
-  auto scales = value.cast<std::vector<double>>();
+  if (const auto number = as_number(value)) return *number;
+  std::vector<double> scales;
+  try {
+    for (const py::handle item : py::iter(value)) {
+      const auto number = as_number(item);
+      check(number.has_value(), "DenseCRF2D", name, " must be a number or ", count, " numbers");
+      scales.push_back(*number);
+    }
+  } catch (const py::error_already_set&) {
+    throw Error(std::string("DenseCRF2D: ") + name + " must be a number or " + std::to_string(count) + " numbers");
+  }
   check(scales.size() == count, "DenseCRF2D", name, " must be a number or ", count, " numbers, got ", scales.size());
   for (double s : scales)
     check(s == scales[0], "DenseCRF2D", name, " with different values per axis or channel is not supported by c2am",
@@ -30,11 +39,11 @@ double one_scale(const py::handle& value, const char* name, std::size_t count) {
 
 // Potts compatibility only: pydensecrf's vector and matrix compatibilities are refused.
 double potts_weight(const py::handle& compat) {
-  check(py::isinstance<py::float_>(compat) || py::isinstance<py::int_>(compat), "DenseCRF2D",
+  const auto w = as_number(compat);
+  check(w.has_value(), "DenseCRF2D",
         "compat must be a number (Potts); diagonal and matrix compatibilities are not supported by c2am");
-  const double w = compat.cast<double>();
-  check(std::isfinite(w), "DenseCRF2D", "compat is ", w);
-  return w;
+  check(std::isfinite(*w), "DenseCRF2D", "compat is ", *w);
+  return *w;
 }
 
 void check_kernel(int kernel, int normalization) {
@@ -47,8 +56,8 @@ Image image_from_array(const py::handle& rgbim, int width, int height, const cha
   py::array given = py::array::ensure(rgbim);
   check(static_cast<bool>(given) && is_uint8(given), what,
         "the image must be a uint8 array (height, width, 3)");
-  check(given.ndim() == 3 && given.shape(2) == 3, what, "the image must have shape (height, width, 3), got ndim ",
-        given.ndim());
+  check(given.ndim() == 3 && given.shape(2) == 3, what, "the image must have shape (height, width, 3), got shape ",
+        shape_text(given));
   check(given.shape(0) == height && given.shape(1) == width, what, "image of ", given.shape(1), "x", given.shape(0),
         " for a CRF of ", width, "x", height);
   auto array = py::array_t<std::uint8_t, py::array::c_style | py::array::forcecast>::ensure(given);
@@ -59,7 +68,8 @@ Image image_from_array(const py::handle& rgbim, int width, int height, const cha
 
 std::vector<float> unary_from_array(const py::handle& u, int labels, std::int64_t pixels, const char* what) {
   auto array = py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(u);
-  check(static_cast<bool>(array) && array.ndim() == 2, what, "the unary energy must be a 2-D array (labels, pixels)");
+  check(static_cast<bool>(array) && array.ndim() == 2, what, "the unary energy must be a 2-D array (labels, pixels)",
+        array ? ", got shape " + shape_text(array) : std::string());
   check(array.shape(0) == labels && array.shape(1) == pixels, what, "Bad shape for unary energy (need (", labels,
         ", ", pixels, "), got (", array.shape(0), ", ", array.shape(1), "))");
   std::vector<float> energy(array.data(), array.data() + array.size());
@@ -142,6 +152,29 @@ py::list batch_inference(const py::list& images, const py::list& unaries, int la
   return out;
 }
 
+py::array_t<float> labels_unary(const py::array& labels_in, int label_count, double gt_prob, bool zero_unsure) {
+  auto labels = py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>::ensure(labels_in);
+  check(static_cast<bool>(labels), "unary_from_labels", "labels must be an integer array");
+  std::vector<std::uint8_t> narrow(static_cast<std::size_t>(labels.size()));
+  for (std::size_t i = 0; i < narrow.size(); ++i) {
+    const std::int64_t v = labels.data()[i];
+    check(v >= 0 && v <= 255, "unary_from_labels", "label ", v, " at pixel ", i, " is outside [0, 255]");
+    narrow[i] = static_cast<std::uint8_t>(v);
+  }
+  std::vector<float> energy = wsss::unary_from_labels(narrow, label_count, gt_prob, zero_unsure);
+  return q_array(std::move(energy), label_count, static_cast<std::int64_t>(narrow.size()));
+}
+
+py::array_t<float> softmax_unary(const py::array& probabilities_in, double scale, double clip) {
+  auto probabilities = py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(probabilities_in);
+  check(static_cast<bool>(probabilities) && probabilities.ndim() >= 1, "unary_from_softmax",
+        "probabilities must be a real array with the classes first");
+  const int classes = static_cast<int>(probabilities.shape(0));
+  std::vector<double> values(probabilities.data(), probabilities.data() + probabilities.size());
+  std::vector<float> energy = wsss::unary_from_softmax(values, classes, scale, clip);
+  return q_array(std::move(energy), classes, classes ? static_cast<std::int64_t>(values.size()) / classes : 0);
+}
+
 }  // namespace
 
 void bind_densecrf(py::module_& m) {
@@ -153,8 +186,8 @@ void bind_densecrf(py::module_& m) {
   m.attr("NORMALIZE_AFTER") = static_cast<int>(NORMALIZE_AFTER);
   m.attr("NORMALIZE_SYMMETRIC") = static_cast<int>(NORMALIZE_SYMMETRIC);
 
-  py::class_<DenseCRF2D>(m, "DenseCRF2D", "Dense CRF over a width x height image with n labels (pydensecrf's API).")
-      .def(py::init<int, int, int>(), py::arg("w"), py::arg("h"), py::arg("nlabels"))
+  py::class_<DenseCRF2D> crf(m, "DenseCRF2D", "Dense CRF over a width x height image with n labels (pydensecrf's API).");
+  crf.def(py::init<int, int, int>(), py::arg("w"), py::arg("h"), py::arg("nlabels"))
       .def("setUnaryEnergy", &DenseCRF2D::set_unary_energy, py::arg("u"),
            "Unary energies, float32 (nlabels, w*h), label-major; copied.")
       .def("addPairwiseGaussian", &DenseCRF2D::add_gaussian, py::arg("sxy"), py::arg("compat"),
@@ -167,7 +200,18 @@ void bind_densecrf(py::module_& m) {
            "Bilateral kernel over positions / sxy and colours / srgb of rgbim (uint8 (h, w, 3)).")
       .def("inference", &DenseCRF2D::inference, py::arg("niter"),
            "Q after niter mean-field iterations: float32 (nlabels, w*h).");
+  // pydensecrf's methods outside the subset say so, in c2am.Error (a ValueError).
+  for (const char* name : {"addPairwiseEnergy", "setUnary", "startInference", "stepInference", "klDivergence"}) {
+    crf.def(name, [name](DenseCRF2D&, const py::args&, const py::kwargs&) {
+      throw Error(std::string("DenseCRF2D.") + name +
+                  " is not supported by c2am (the subset is setUnaryEnergy, addPairwiseGaussian, "
+                  "addPairwiseBilateral, inference; docs/python.md)");
+    });
+  }
 
+  m.def("unary_from_labels", &labels_unary, py::arg("labels"), py::arg("n_labels"), py::arg("gt_prob"),
+        py::arg("zero_unsure"));
+  m.def("unary_from_softmax", &softmax_unary, py::arg("sm"), py::arg("scale"), py::arg("clip"));
   m.def("batch_inference", &batch_inference, py::arg("images"), py::arg("unaries"), py::arg("labels"),
         py::arg("iterations"), py::arg("gaussian_sxy"), py::arg("gaussian_compat"), py::arg("bilateral_sxy"),
         py::arg("bilateral_srgb"), py::arg("bilateral_compat"), py::arg("device"));

@@ -24,6 +24,8 @@ class PyModel {
     Tensor batch = tensor_from_object(images, "Model.maps");
     check(batch.dim() == 4 && batch.size(1) == 3, "Model.maps", "images must be (N, 3, H, W), got ",
           batch.describe());
+    check(is_compute_type(batch.dtype()), "Model.maps", "images must be float32 or float64, normalized with the ",
+          "ImageNet mean and std; got ", batch.describe(), " (activation_map takes uint8 pictures)");
     Tensor map;
     {
       py::gil_scoped_release released;

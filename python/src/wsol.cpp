@@ -86,10 +86,19 @@ void add_image(wsol::Evaluator& e, const py::array& scoremap, const py::handle& 
   check(width >= 1 && height >= 1, "wsol.Evaluator.add_image", name, " has size ", width, "x", height);
   check(input_size >= 0, "wsol.Evaluator.add_image", "input_size ", input_size, " is negative");
   const wsol::ScoreMap64 map = score_map_from_array(scoremap, "wsol.Evaluator.add_image (" + name + ")");
-  const std::vector<Box> boxes = boxes_from_array(gt, "wsol.Evaluator.add_image (" + name + ")");
-  check(!boxes.empty(), "wsol.Evaluator.add_image", name, " has no ground-truth box");
+  Sample sample;
+  sample.image_path = name;
+  sample.boxes = boxes_from_array(gt, "wsol.Evaluator.add_image (" + name + ")");
+  check(!sample.boxes.empty(), "wsol.Evaluator.add_image", name, " has no ground-truth box");
+  if (e.protocol() == wsol::Protocol::release)
+    check(resize >= 1 && crop >= 1 && crop <= resize, "wsol.Evaluator.add_image", "the release's geometry needs ",
+          "1 <= crop <= resize, got resize ", resize, ", crop ", crop);
+  // The dataset readers' checks: empty boxes and boxes wholly outside the
+  // image are refused, boxes sticking out come back as warnings.
+  for (const std::string& warning : check_boxes_against_image(sample, width, height))
+    PyErr_WarnEx(PyExc_UserWarning, warning.c_str(), 1);
   py::gil_scoped_release released;
-  wsol::add_map(e, map, boxes, width, height, label, options, name);
+  wsol::add_map(e, map, sample.boxes, width, height, label, options, name);
 }
 
 }  // namespace

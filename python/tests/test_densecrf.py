@@ -70,8 +70,17 @@ def test_utils_equal_pydensecrf():
                                       pd_utils.unary_from_labels(labels, n, 0.7, zero_unsure))
     sm = rng.dirichlet(np.ones(5), size=(6, 7)).transpose(2, 0, 1)
     sm[0, 0, 0] = 0.0
-    for scale in (None, 0.8):
-        np.testing.assert_array_equal(unary_from_softmax(sm, scale=scale), pd_utils.unary_from_softmax(sm, scale=scale))
+    for probabilities in (sm, sm.astype(np.float32)):
+        for scale, clip in ((None, 1e-5), (0.8, 1e-5), (None, None), (1.0, 0.01)):
+            ours = unary_from_softmax(probabilities, scale=scale, clip=clip)
+            theirs = pd_utils.unary_from_softmax(probabilities, scale=scale, clip=clip)
+            assert ours.dtype == theirs.dtype == np.float32 and ours.shape == theirs.shape
+            if probabilities.dtype == np.float64:  # the same float64 arithmetic, then float32
+                np.testing.assert_array_equal(ours, theirs)
+            else:  # pydensecrf takes -log in float32, c2am in float64: the last bit may differ
+                np.testing.assert_allclose(ours, theirs, rtol=2e-7, atol=0)
+    with pytest.raises(c2am.Error, match="scale must be in"):
+        unary_from_softmax(sm, scale=1.5)
 
 
 def test_batch_equals_one_by_one():
@@ -103,8 +112,12 @@ def test_unsupported_and_bad_inputs_are_named():
     unary[1, 7] = np.nan
     with pytest.raises(c2am.Error, match="label 1, pixel 7"):
         d.setUnaryEnergy(unary)
-    with pytest.raises(ValueError, match="labels must lie"):
+    with pytest.raises(c2am.Error, match="label 5 at pixel 1 is outside"):
         unary_from_labels(np.array([0, 5]), 3, 0.7, zero_unsure=False)
+    with pytest.raises(c2am.Error, match="label 4 at pixel 0 is outside"):
+        unary_from_labels(np.array([4, 0]), 3, 0.7, zero_unsure=True)
+    with pytest.raises(c2am.Error, match="gt_prob must be in"):
+        unary_from_labels(np.array([0, 1]), 3, 1.0)
 
 
 def test_a_pydensecrf_script_runs_with_only_its_imports_changed(tmp_path):
@@ -127,3 +140,22 @@ def test_a_pydensecrf_script_runs_with_only_its_imports_changed(tmp_path):
         runs[name] = (printed, np.load(out))
     assert runs["c2am"][0] == runs["pydensecrf"][0]
     np.testing.assert_allclose(runs["c2am"][1], runs["pydensecrf"][1], rtol=0, atol=2e-5)
+
+
+def test_numpy_scalars_and_the_methods_outside_the_subset():
+    rng = np.random.default_rng(9)
+    image, labels = blobs_image(rng, 20, 30)
+    unary = unary_from_labels(np.minimum(labels, 1), 2, 0.7, zero_unsure=False)
+    plain = release_crf(dcrf, image, unary, 5)
+    d = dcrf.DenseCRF2D(30, 20, 2)
+    d.setUnaryEnergy(unary)
+    d.addPairwiseGaussian(sxy=np.int64(3), compat=np.float32(3))  # hyperparameters from np.arange and the like
+    d.addPairwiseBilateral(sxy=np.float64(50), srgb=(np.int64(5),) * 3, rgbim=image, compat=np.int64(10))
+    np.testing.assert_array_equal(np.array(d.inference(5)), plain)
+    for method in ("addPairwiseEnergy", "setUnary", "startInference", "stepInference", "klDivergence"):
+        with pytest.raises(c2am.Error, match=method + " is not supported by c2am"):
+            getattr(d, method)(np.zeros((2, 600), np.float32))
+    with pytest.raises(c2am.Error, match=r"got shape \(20, 30, 4\)"):
+        d.addPairwiseBilateral(sxy=3, srgb=3, rgbim=np.zeros((20, 30, 4), np.uint8), compat=3)
+    with pytest.raises(c2am.Error, match="sxy must be a number or 2 numbers"):
+        d.addPairwiseGaussian(sxy="3", compat=3)

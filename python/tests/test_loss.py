@@ -102,3 +102,17 @@ def test_cuda_fused_equals_cpu():
     gpu.backward()
     torch.testing.assert_close(gpu.cpu(), cpu, rtol=1e-4, atol=1e-5)
     torch.testing.assert_close(fgc.grad.cpu(), fg.grad, rtol=1e-3, atol=1e-6)
+
+
+def test_refusals_name_the_problem():
+    fg, bg = embeddings(6, 4, torch.float32, 7)
+    with pytest.raises(c2am.Error, match="float16 tensors are not supported.*float"):
+        c2am.loss.contrastive(fg.detach().half(), bg.detach().half(), 0.25)
+    with pytest.raises(c2am.Error, match="bfloat16 tensors are not supported"):
+        c2am.loss.contrastive(fg.detach().bfloat16(), bg.detach().bfloat16(), 0.25)
+    with pytest.raises(ValueError, match="both be torch tensors or both arrays"):
+        c2am.loss.contrastive(fg, bg.detach().numpy(), 0.25)
+    loss = c2am.loss.contrastive(fg, bg, 0.25)
+    (grad,) = torch.autograd.grad(loss, fg, create_graph=True)
+    with pytest.raises(RuntimeError):  # first derivatives only, said rather than wrong
+        grad.sum().backward()

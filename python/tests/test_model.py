@@ -38,6 +38,8 @@ def test_activation_map_equals_cli(trained, tmp_path):
     ours = model.activation_map(image, input_size=64)
     assert ours.shape == (30, 50) and ours.dtype == np.float32
     np.testing.assert_array_equal(ours, expected)
+    torch = pytest.importorskip("torch")
+    np.testing.assert_array_equal(model.activation_map(torch.from_numpy(image), input_size=64), expected)
 
 
 def test_maps_of_a_batch(trained):
@@ -50,6 +52,8 @@ def test_maps_of_a_batch(trained):
     assert ((maps >= 0) & (maps <= 1)).all()
     for i in range(3):
         np.testing.assert_allclose(model.maps(images[i:i + 1])[0], maps[i], rtol=0, atol=1e-6)
+    with pytest.raises(c2am.Error, match="must be float32 or float64, normalized"):
+        model.maps((images * 0).astype(np.uint8))
     torch = pytest.importorskip("torch")
     as_torch = model.maps(torch.from_numpy(images))
     assert isinstance(as_torch, torch.Tensor)
@@ -61,5 +65,5 @@ def test_bad_files_are_named(tmp_path):
         c2am.Model(tmp_path / "absent.safetensors")
     junk = tmp_path / "junk.safetensors"
     junk.write_bytes(b"not a safetensors file")
-    with pytest.raises(c2am.Error, match="junk.safetensors"):
+    with pytest.raises(c2am.Error, match="junk.safetensors.*not a safetensors file"):
         c2am.Model(junk)

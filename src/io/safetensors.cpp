@@ -204,7 +204,7 @@ NamedTensors load_from_memory(const void* data, std::size_t size, const std::str
   const std::uint64_t header_bytes = read_u64_le(bytes);
   if (header_bytes > kMaxHeaderBytes || header_bytes > size - 8)
     fail(source, "header length " + std::to_string(header_bytes) + " exceeds the " + std::to_string(size - 8) +
-                     " bytes that follow it (or the 100 MiB limit)");
+                     " bytes that follow it (or the 100 MiB limit): not a safetensors file, or a damaged one");
   const std::string_view text(reinterpret_cast<const char*>(bytes + 8), static_cast<std::size_t>(header_bytes));
   const std::uint64_t data_start = 8 + header_bytes;
   const Header header = parse_header(text, size - data_start, source);
@@ -229,7 +229,7 @@ Header read_header_of(const std::string& path, std::ifstream& in, std::uint64_t&
   const std::uint64_t header_bytes = read_u64_le(length);
   if (header_bytes > kMaxHeaderBytes || header_bytes > file_size - 8)
     fail(path, "header length " + std::to_string(header_bytes) + " exceeds the " + std::to_string(file_size - 8) +
-                   " bytes that follow it (or the 100 MiB limit)");
+                   " bytes that follow it (or the 100 MiB limit): not a safetensors file, or a damaged one");
   std::string text(static_cast<std::size_t>(header_bytes), '\0');
   in.read(text.data(), static_cast<std::streamsize>(header_bytes));
   if (!in) fail(path, "could not read the header");

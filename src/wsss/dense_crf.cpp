@@ -121,6 +121,44 @@ std::vector<float> unary_from_labels(const std::vector<std::uint8_t>& labels, in
   return energy;
 }
 
+std::vector<float> unary_from_labels(const std::vector<std::uint8_t>& labels, int label_count, double gt_prob,
+                                     bool zero_unsure) {
+  if (!zero_unsure) return unary_from_labels(labels, label_count, gt_prob);
+  check(gt_prob > 0 && gt_prob < 1, "unary_from_labels", "gt_prob must be in (0, 1), got ", gt_prob);
+  check(label_count >= 2 && label_count <= 255, "unary_from_labels", "needs 2 to 255 labels, got ", label_count);
+  const std::size_t pixels = labels.size();
+  const float positive = static_cast<float>(-std::log(gt_prob));
+  const float negative = static_cast<float>(-std::log((1.0 - gt_prob) / (label_count - 1)));
+  const float unsure = static_cast<float>(-std::log(1.0 / label_count));
+  std::vector<float> energy(pixels * static_cast<std::size_t>(label_count), negative);
+  for (std::size_t p = 0; p < pixels; ++p) {
+    check(labels[p] <= label_count, "unary_from_labels", "label ", int(labels[p]), " at pixel ", p,
+          " is outside [0, ", label_count, "] (zero_unsure: 0 is unknown, 1 … ", label_count, " the labels)");
+    if (labels[p] == 0) {
+      for (int l = 0; l < label_count; ++l) energy[static_cast<std::size_t>(l) * pixels + p] = unsure;
+    } else {
+      energy[(labels[p] - 1) * pixels + p] = positive;
+    }
+  }
+  return energy;
+}
+
+std::vector<float> unary_from_softmax(const std::vector<double>& probabilities, int classes, double scale,
+                                      double clip) {
+  check(classes >= 1 && probabilities.size() % static_cast<std::size_t>(classes) == 0, "unary_from_softmax",
+        probabilities.size(), " probabilities are not ", classes, " classes x pixels");
+  check(scale > 0 && scale <= 1, "unary_from_softmax", "scale must be in (0, 1], got ", scale);
+  std::vector<float> energy(probabilities.size());
+  for (std::size_t i = 0; i < energy.size(); ++i) {
+    double p = probabilities[i];
+    check(!std::isnan(p), "unary_from_softmax", "probability ", i, " is NaN");
+    if (scale != 1) p = scale * p + (1 - scale) * (1.0 / classes);
+    if (clip >= 0) p = std::clamp(p, clip, 1.0);
+    energy[i] = static_cast<float>(-std::log(p));
+  }
+  return energy;
+}
+
 std::vector<float> unary_from_probabilities(const std::vector<float>& probabilities) {
   std::vector<float> energy(probabilities.size());
   for (std::size_t i = 0; i < energy.size(); ++i) energy[i] = -std::log(std::clamp(probabilities[i], 1e-5f, 1.0f));

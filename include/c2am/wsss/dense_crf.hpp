@@ -19,6 +19,23 @@ namespace c2am::wsss {
 // probabilities (labels × pixels), −log(clip(p, 1e-5, 1)).
 std::vector<float> unary_from_labels(const std::vector<std::uint8_t>& labels, int label_count, double gt_prob);
 std::vector<float> unary_from_probabilities(const std::vector<float>& probabilities);
+// pydensecrf.utils.unary_from_labels in full. With zero_unsure, 0 means
+// "unknown": those pixels get −log(1 / label_count) for every label, and
+// labels 1 … label_count fill rows 0 … label_count − 1 (label_count does not
+// count the 0). Energies in float64, stored as float32. Throws c2am::Error
+// unless 0 < gt_prob < 1 and 2 ≤ label_count ≤ 255, or naming the pixel of
+// a label out of range.
+std::vector<float> unary_from_labels(const std::vector<std::uint8_t>& labels, int label_count, double gt_prob,
+                                     bool zero_unsure);
+// pydensecrf.utils.unary_from_softmax: `probabilities` classes × pixels;
+// with scale (0 < scale ≤ 1) first mixed with the uniform distribution,
+// scale·p + (1 − scale)/classes; then clipped to [clip, 1] when clip ≥ 0 (a
+// negative clip: none); then
+// −log, in float64, stored as float32 (pydensecrf computes in its input's
+// precision: float32 inputs may differ in the last bit). Throws c2am::Error
+// on a bad scale, a size that is no multiple of `classes`, or NaN.
+std::vector<float> unary_from_softmax(const std::vector<double>& probabilities, int classes, double scale,
+                                      double clip);
 
 class DenseCRF {
  public:

@@ -185,3 +185,33 @@ TEST_CASE("CUDA availability is reported with a reason", "[tensor][cuda-query]")
     CHECK(a.device_count >= 1);
   }
 }
+
+TEST_CASE("from_external views memory owned elsewhere and releases it once, when the last view is gone",
+          "[tensor]") {
+  std::vector<double> owned{1, 2, 3, 4, 5, 6};
+  int released = 0;
+  {
+    Tensor t = from_external(owned.data(), {2, 3}, {3, 1}, DType::Float64, Device::cpu(), [&] { ++released; });
+    CHECK(t.data<double>() == owned.data());  // no copy
+    CHECK(t.at({1, 2}) == 6);
+    Tensor column = t.transpose(0, 1).narrow(0, 1, 1);  // a view keeps the memory alive
+    t = Tensor();
+    CHECK(released == 0);
+    CHECK(column.at({0, 1}) == 5);
+    owned[4] = 50;  // the owner's writes are seen
+    CHECK(column.at({0, 1}) == 50);
+    const Tensor sum = c2am::sum(column);  // ops read it like any tensor
+    CHECK(sum.item() == 52);
+  }
+  CHECK(released == 1);
+
+  // Strided (every other element) and broadcast (stride 0) layouts.
+  Tensor strided = from_external(owned.data(), {3}, {2}, DType::Float64, Device::cpu(), [] {});
+  CHECK(strided.to_vector<double>() == std::vector<double>{1, 3, 50});
+  Tensor broadcast = from_external(owned.data(), {2, 2}, {0, 1}, DType::Float64, Device::cpu(), [] {});
+  CHECK(broadcast.to_vector<double>() == std::vector<double>{1, 2, 1, 2});
+  CHECK_THROWS_WITH(from_external(owned.data(), {3}, {-1}, DType::Float64, Device::cpu(), [] {}),
+                    Catch::Contains("negative stride -1"));
+  CHECK_THROWS_WITH(from_external(owned.data(), {3}, {1, 1}, DType::Float64, Device::cpu(), [] {}),
+                    Catch::Contains("shape has 1 dimensions, strides 2"));
+}

@@ -119,18 +119,26 @@ ScoreMap64 normalize_min_max(const ScoreMap64& map) {
 
 void detail::normalize_min_max_in_place(ScoreMap64& out) {
   check_map(out, "normalize_min_max");
-  // Branch-free passes (vectorized); the NaN check after the minimum.
+  // One pass for NaN, minimum and maximum; one for the result. The maximum
+  // of the shifted values, which wsolevaluation divides by, is
+  // fl(max − min): subtracting one number rounds monotonically.
   bool has_nan = false;
-  for (double v : out.values) has_nan |= std::isnan(v);
+  double lo = out.values.front(), top = lo;
+  for (double v : out.values) {
+    has_nan |= v != v;
+    lo = v < lo ? v : lo;
+    top = v > top ? v : top;
+  }
   if (has_nan) throw Error("normalize_min_max: the score map holds NaN");
-  const double lo = *std::min_element(out.values.begin(), out.values.end());
-  for (double& v : out.values) v -= lo;
-  const double hi = *std::max_element(out.values.begin(), out.values.end());
+  const double hi = top - lo;
   // wsolevaluation returns zeros for a constant map, which subtracting the
-  // minimum already gave; otherwise it divides by the new maximum. (It also
+  // minimum already gives; otherwise it divides by the new maximum. (It also
   // turns a map holding NaN into zeros; c2am refuses such maps above.)
-  if (hi != 0)
-    for (double& v : out.values) v /= hi;
+  if (hi != 0) {
+    for (double& v : out.values) v = (v - lo) / hi;
+  } else {
+    for (double& v : out.values) v -= lo;
+  }
 }
 
 ScoreMap64 upsample_normalized(const ScoreMap& map, int width, int height) {

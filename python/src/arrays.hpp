@@ -21,6 +21,15 @@ namespace c2am::python {
 
 namespace py = pybind11;
 
+// A C-ordered NumPy array of `shape` that takes over `values` (no copy):
+// results computed into a std::vector go out as they are.
+template <typename T>
+py::array_t<T> array_owning(std::vector<T> values, const std::vector<py::ssize_t>& shape) {
+  auto* owned = new std::vector<T>(std::move(values));
+  py::capsule owner(owned, [](void* p) { delete static_cast<std::vector<T>*>(p); });
+  return py::array_t<T>(shape, owned->data(), owner);
+}
+
 // Whether `array` holds uint8 values. Dtype fields are read through Python
 // attributes: pybind11 before 2.12 reads NumPy 2's descriptor struct wrongly.
 bool is_uint8(const py::array& array);

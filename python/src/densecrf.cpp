@@ -80,9 +80,7 @@ std::vector<float> unary_from_array(const py::handle& u, int labels, std::int64_
 }
 
 py::array_t<float> q_array(std::vector<float> q, int labels, std::int64_t pixels) {
-  py::array_t<float> out({static_cast<py::ssize_t>(labels), static_cast<py::ssize_t>(pixels)});
-  std::copy(q.begin(), q.end(), out.mutable_data());
-  return out;
+  return array_owning(std::move(q), {static_cast<py::ssize_t>(labels), static_cast<py::ssize_t>(pixels)});
 }
 
 class DenseCRF2D {

@@ -49,9 +49,7 @@ class PyModel {
       py::gil_scoped_release released;
       map = c2am::activation_map(*trained_.model, image, input_size, trained_.flipped);
     }
-    py::array_t<float> out({static_cast<py::ssize_t>(image.height), static_cast<py::ssize_t>(image.width)});
-    std::copy(map.begin(), map.end(), out.mutable_data());
-    return out;
+    return array_owning(std::move(map), {static_cast<py::ssize_t>(image.height), static_cast<py::ssize_t>(image.width)});
   }
 
   Device device() const { return trained_.model->config().device; }

@@ -115,11 +115,8 @@ void bind_wsol(py::module_& m) {
       py::gil_scoped_release released;
       out = wsol::wsolevaluation_map(in, width, height, input_size);
     }
-    // The array takes over the map's buffer (no copy of a map that may be large).
-    auto* owned = new std::vector<double>(std::move(out.values));
-    py::capsule owner(owned, [](void* p) { delete static_cast<std::vector<double>*>(p); });
-    return py::array_t<double>({static_cast<py::ssize_t>(out.height), static_cast<py::ssize_t>(out.width)},
-                               owned->data(), owner);
+    return array_owning(std::move(out.values),
+                        {static_cast<py::ssize_t>(out.height), static_cast<py::ssize_t>(out.width)});
   }, py::arg("scoremap"), py::arg("width"), py::arg("height"), py::arg("input_size") = 0);
   m.def("iou", [](const py::handle& a, const py::handle& b, const std::string& protocol) {
     const auto boxes_a = boxes_from_array(a, "wsol.iou"), boxes_b = boxes_from_array(b, "wsol.iou");

@@ -159,3 +159,18 @@ def test_numpy_scalars_and_the_methods_outside_the_subset():
         d.addPairwiseBilateral(sxy=3, srgb=3, rgbim=np.zeros((20, 30, 4), np.uint8), compat=3)
     with pytest.raises(c2am.Error, match="sxy must be a number or 2 numbers"):
         d.addPairwiseGaussian(sxy="3", compat=3)
+
+
+@pytest.mark.skipif(not c2am.cuda_available(), reason="no GPU")
+def test_batch_on_the_gpu_equals_the_cpu():
+    rng = np.random.default_rng(10)
+    images, unaries = [], []
+    for h, w in ((40, 60), (33, 25), (64, 48)):
+        image, labels = blobs_image(rng, h, w)
+        images.append(image)
+        unaries.append(unary_from_labels(np.minimum(labels, 1), 2, 0.7, zero_unsure=False))
+    cpu = dcrf.batch_inference(images, unaries, iterations=10, device="cpu")
+    gpu = dcrf.batch_inference(images, unaries, iterations=10, device="cuda")
+    for q_cpu, q_gpu in zip(cpu, gpu):
+        np.testing.assert_allclose(q_gpu, q_cpu, rtol=0, atol=1e-4)
+        assert (q_gpu.argmax(0) == q_cpu.argmax(0)).mean() > 0.999

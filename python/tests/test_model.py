@@ -67,3 +67,14 @@ def test_bad_files_are_named(tmp_path):
     junk.write_bytes(b"not a safetensors file")
     with pytest.raises(c2am.Error, match="junk.safetensors.*not a safetensors file"):
         c2am.Model(junk)
+
+
+@pytest.mark.skipif(not c2am.cuda_available(), reason="no GPU")
+def test_maps_on_the_gpu_equal_the_cpu(trained):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(2)
+    images = ((rng.random((2, 3, 64, 64), dtype=np.float32) - MEAN) / STD).astype(np.float32)
+    cpu = c2am.Model(trained).maps(images)
+    on_gpu = c2am.Model(trained, device="cuda").maps(torch.from_numpy(images).cuda())
+    assert on_gpu.is_cuda  # stays on the device, through DLPack
+    np.testing.assert_allclose(on_gpu.cpu().numpy(), cpu, rtol=0, atol=1e-4)

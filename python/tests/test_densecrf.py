@@ -83,13 +83,19 @@ def test_utils_equal_pydensecrf():
         unary_from_softmax(sm, scale=1.5)
 
 
-def test_batch_equals_one_by_one():
-    rng = np.random.default_rng(8)
+def batch_inputs(seed, sizes):
+    """Pictures of the given (h, w) sizes and their two-label unaries."""
+    rng = np.random.default_rng(seed)
     images, unaries = [], []
-    for h, w in ((30, 40), (25, 33), (48, 20)):
+    for h, w in sizes:
         image, labels = blobs_image(rng, h, w)
         images.append(image)
         unaries.append(unary_from_labels(np.minimum(labels, 1), 2, 0.7, zero_unsure=False))
+    return images, unaries
+
+
+def test_batch_equals_one_by_one():
+    images, unaries = batch_inputs(8, ((30, 40), (25, 33), (48, 20)))
     batch = dcrf.batch_inference(images, unaries, iterations=10)
     assert len(batch) == 3
     for image, unary, q in zip(images, unaries, batch):
@@ -163,12 +169,7 @@ def test_numpy_scalars_and_the_methods_outside_the_subset():
 
 @pytest.mark.skipif(not c2am.cuda_available(), reason="no GPU")
 def test_batch_on_the_gpu_equals_the_cpu():
-    rng = np.random.default_rng(10)
-    images, unaries = [], []
-    for h, w in ((40, 60), (33, 25), (64, 48)):
-        image, labels = blobs_image(rng, h, w)
-        images.append(image)
-        unaries.append(unary_from_labels(np.minimum(labels, 1), 2, 0.7, zero_unsure=False))
+    images, unaries = batch_inputs(10, ((40, 60), (33, 25), (64, 48)))
     cpu = dcrf.batch_inference(images, unaries, iterations=10, device="cpu")
     gpu = dcrf.batch_inference(images, unaries, iterations=10, device="cuda")
     for q_cpu, q_gpu in zip(cpu, gpu):

@@ -239,6 +239,17 @@ py::object to_caller(const Tensor& result, const py::handle& like) {
   return numpy_from_tensor(result.to(Device::cpu()));
 }
 
+Image image_from_array(const py::handle& rgbim, const std::string& what) {
+  py::array given = py::array::ensure(rgbim);
+  check(static_cast<bool>(given) && is_uint8(given), what.c_str(), "the image must be a uint8 array (height, width, 3)");
+  check(given.ndim() == 3 && given.shape(2) == 3, what.c_str(),
+        "the image must have shape (height, width, 3), got shape ", shape_text(given));
+  auto pixels = py::array_t<std::uint8_t, py::array::c_style | py::array::forcecast>::ensure(given);
+  Image image(static_cast<int>(pixels.shape(1)), static_cast<int>(pixels.shape(0)));
+  std::copy(pixels.data(), pixels.data() + pixels.size(), image.pixels.begin());
+  return image;
+}
+
 wsol::ScoreMap64 score_map_from_array(const py::array& array, const std::string& what) {
   check(array.ndim() == 2, what.c_str(), "a score map is a 2-D array (height, width), got ", array.ndim(),
         " dimensions");
@@ -266,7 +277,10 @@ std::optional<double> as_number(const py::handle& value) {
 
 std::string shape_text(const py::array& array) {
   std::string text = "(";
-  for (py::ssize_t d = 0; d < array.ndim(); ++d) text += (d ? ", " : "") + std::to_string(array.shape(d));
+  for (py::ssize_t d = 0; d < array.ndim(); ++d) {
+    if (d) text += ", ";
+    text += std::to_string(array.shape(d));
+  }
   return text + (array.ndim() == 1 ? ",)" : ")");
 }
 

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "c2am/core/tensor.hpp"
+#include "c2am/data/image.hpp"
 #include "c2am/wsol/boxes.hpp"
 
 namespace c2am::python {
@@ -62,6 +63,10 @@ Tensor tensor_from_object(const py::object& object, const std::string& what);
 // Returns `result` the way the caller's input came: a torch tensor through
 // DLPack when `like` was one, else a NumPy array.
 py::object to_caller(const Tensor& result, const py::handle& like);
+
+// An RGB picture from a uint8 array (height, width, 3), copied; throws
+// c2am::Error naming `what` and the shape otherwise.
+Image image_from_array(const py::handle& rgbim, const std::string& what);
 
 // A 2-D score map (H×W, any real dtype) as float64 values, refusing other
 // ranks with `what` in the message.

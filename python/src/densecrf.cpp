@@ -52,17 +52,11 @@ void check_kernel(int kernel, int normalization) {
         " is not supported (only NORMALIZE_SYMMETRIC, pydensecrf's default)");
 }
 
-Image image_from_array(const py::handle& rgbim, int width, int height, const char* what) {
-  py::array given = py::array::ensure(rgbim);
-  check(static_cast<bool>(given) && is_uint8(given), what,
-        "the image must be a uint8 array (height, width, 3)");
-  check(given.ndim() == 3 && given.shape(2) == 3, what, "the image must have shape (height, width, 3), got shape ",
-        shape_text(given));
-  check(given.shape(0) == height && given.shape(1) == width, what, "image of ", given.shape(1), "x", given.shape(0),
+// The picture of a CRF of width x height (image_from_array, and its size checked).
+Image crf_image(const py::handle& rgbim, int width, int height, const char* what) {
+  Image image = image_from_array(rgbim, what);
+  check(image.height == height && image.width == width, what, "image of ", image.width, "x", image.height,
         " for a CRF of ", width, "x", height);
-  auto array = py::array_t<std::uint8_t, py::array::c_style | py::array::forcecast>::ensure(given);
-  Image image(width, height);
-  std::copy(array.data(), array.data() + array.size(), image.pixels.begin());
   return image;
 }
 
@@ -97,7 +91,7 @@ class DenseCRF2D {
   void add_bilateral(const py::handle& sxy, const py::handle& srgb, const py::handle& rgbim, const py::handle& compat,
                      int kernel, int normalization) {
     check_kernel(kernel, normalization);
-    const Image image = image_from_array(rgbim, crf_.width(), crf_.height(), "DenseCRF2D.addPairwiseBilateral");
+    const Image image = crf_image(rgbim, crf_.width(), crf_.height(), "DenseCRF2D.addPairwiseBilateral");
     crf_.add_bilateral(one_scale(sxy, "sxy", 2), one_scale(srgb, "srgb", 3), image, potts_weight(compat));
   }
   py::array_t<float> inference(int iterations) {
@@ -125,11 +119,9 @@ py::list batch_inference(const py::list& images, const py::list& unaries, int la
   pictures.reserve(images.size());
   for (std::size_t i = 0; i < images.size(); ++i) {
     const std::string what = "densecrf.batch_inference (image " + std::to_string(i) + ")";
-    auto shape = py::array::ensure(images[i]);
-    check(static_cast<bool>(shape) && shape.ndim() == 3, what.c_str(), "the image must be (height, width, 3)");
-    const int height = static_cast<int>(shape.shape(0)), width = static_cast<int>(shape.shape(1));
-    pictures.push_back(image_from_array(images[i], width, height, what.c_str()));
-    problems[i].unary = unary_from_array(unaries[i], labels, static_cast<std::int64_t>(width) * height, what.c_str());
+    pictures.push_back(image_from_array(images[i], what));
+    problems[i].unary = unary_from_array(
+        unaries[i], labels, static_cast<std::int64_t>(pictures.back().width) * pictures.back().height, what.c_str());
   }
   for (std::size_t i = 0; i < problems.size(); ++i) problems[i].image = &pictures[i];
   wsss::PairwiseKernels kernels;

@@ -38,12 +38,7 @@ class PyModel {
 
   // image: (H, W, 3) uint8 RGB -> (H, W) float32, as `c2am maps` writes it.
   py::array_t<float> activation_map(const py::array& image_array, int input_size) {
-    py::array given = py::array::ensure(image_array);
-    check(given.ndim() == 3 && given.shape(2) == 3 && is_uint8(given),
-          "Model.activation_map", "the image must be a uint8 array (height, width, 3)");
-    auto pixels = py::array_t<std::uint8_t, py::array::c_style | py::array::forcecast>::ensure(given);
-    Image image(static_cast<int>(pixels.shape(1)), static_cast<int>(pixels.shape(0)));
-    std::copy(pixels.data(), pixels.data() + pixels.size(), image.pixels.begin());
+    const Image image = image_from_array(image_array, "Model.activation_map");
     std::vector<float> map;
     {
       py::gil_scoped_release released;

@@ -135,9 +135,10 @@ void Evaluator::add(const BasicScoreMap<T>& map, const std::vector<Box>& gt_in, 
   std::map<int, std::size_t> slot_of_cut;
   std::vector<int> cuts;
   for (const std::vector<double>* sweep : std::array<const std::vector<double>*, 2>{&thresholds_, &taus})
-    for (double t : *sweep)
-      if (slot_of_cut.emplace(detail::threshold_cut(highest, t), cuts.size()).second)
-        cuts.push_back(detail::threshold_cut(highest, t));
+    for (double t : *sweep) {
+      const int cut = detail::threshold_cut(highest, t);
+      if (slot_of_cut.emplace(cut, cuts.size()).second) cuts.push_back(cut);
+    }
   std::vector<std::vector<Region>> regions(cuts.size());
   std::exception_ptr failure;
 #pragma omp parallel for schedule(dynamic)
